@@ -1,0 +1,141 @@
+-- Named queries of the SQLite store. Each block starts with "-- name: <Name>" and runs as one command.
+-- Parameters: @now is the store's clock in microseconds since the Unix epoch.
+
+-- name: IdempotencyFind
+SELECT id, kind, payload, state, run_at FROM jobs WHERE tenant = @tenant AND idempotency_key = @key;
+
+-- name: QueueWaitingCount
+SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
+
+-- name: JobInsert
+INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
+                  concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
+                  created_at, updated_at)
+VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
+        @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
+        @now, @now)
+RETURNING id;
+
+-- name: EventInsert
+INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+SELECT id, @now, @kind, attempt, @actor, @message FROM jobs WHERE id = @job_id;
+
+-- name: EventsInsertForIds
+-- One event of one kind for every job id in the JSON array @ids.
+INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+SELECT j.id, @now, @kind, j.attempt, @actor, @message
+FROM json_each(@ids) AS i JOIN jobs AS j ON j.id = i.value;
+
+-- name: ClaimCandidates
+-- One priority's ready jobs in due order. A job with a concurrency key qualifies only while fewer than its
+-- limit of that key's jobs are active or wait ahead of it. {priority} is replaced by 0..3 and the four
+-- blocks are joined, so each is a tight range scan of jobs_claim.
+SELECT id, priority, run_at FROM (
+    SELECT j.id, j.priority, j.run_at FROM jobs AS j
+    WHERE j.state = 1 AND j.queue = @queue AND j.priority = {priority} AND j.run_at <= @now
+      AND (j.concurrency_key IS NULL OR CASE WHEN j.concurrency_limit = 1 THEN
+              NOT EXISTS (SELECT 1 FROM jobs AS k WHERE k.concurrency_key = j.concurrency_key AND k.state IN (2, 3))
+              AND NOT EXISTS (SELECT 1 FROM jobs AS k WHERE k.concurrency_key = j.concurrency_key AND k.state = 1
+                                  AND (k.first_run_at, k.id) < (j.first_run_at, j.id))
+          ELSE
+              (SELECT count(*) FROM jobs AS k WHERE k.concurrency_key = j.concurrency_key AND k.state IN (2, 3))
+              + (SELECT count(*) FROM (SELECT 1 FROM jobs AS k WHERE k.concurrency_key = j.concurrency_key AND k.state = 1
+                                          AND (k.first_run_at, k.id) < (j.first_run_at, j.id) LIMIT 1000))
+              < j.concurrency_limit
+          END)
+    ORDER BY j.run_at, j.id
+    LIMIT @limit)
+
+-- name: ClaimUpdate
+-- Follows "WITH ready AS (<the four ClaimCandidates blocks>)".
+UPDATE jobs
+SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = @lease_until,
+    worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now
+WHERE id IN (SELECT id FROM ready ORDER BY priority, run_at, id LIMIT @limit)
+  AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
+          concurrency_key, tenant, user_id, roles, created_at;
+
+-- name: JobsHeartbeat
+-- @leases is a JSON array of [id, token] pairs.
+UPDATE jobs SET lease_expires_at = @lease_until
+FROM json_each(@leases) AS l
+WHERE jobs.id = l.value ->> 0 AND jobs.lease_token = l.value ->> 1 AND jobs.state = 2
+RETURNING jobs.id, jobs.cancel_requested;
+
+-- name: ProgressSet
+UPDATE jobs SET progress_percent = @percent, progress_phase = @phase, progress_message = @message, updated_at = @now
+WHERE id = @job_id AND lease_token = @token AND state = 2;
+
+-- name: CompleteEvents
+-- Runs before CompleteUpdate, while the fenced jobs are still running under their tokens.
+-- @items: JSON array of {id, token, state, event, error, actor, result, artifacts, delay, uncharge}.
+INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+SELECT j.id, @now,
+       CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 8 ELSE c.value ->> 'event' END,
+       j.attempt, c.value ->> 'actor',
+       CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
+            ELSE c.value ->> 'error' END
+FROM json_each(@items) AS c JOIN jobs AS j ON j.id = c.value ->> 'id'
+WHERE j.state = 2 AND j.lease_token = c.value ->> 'token';
+
+-- name: CompleteUpdate
+-- A retry or release of a job whose cancellation was requested ends it cancelled: a cancel is never lost.
+UPDATE jobs SET
+    state            = CASE WHEN cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 6 ELSE c.value ->> 'state' END,
+    attempt          = attempt - (c.value ->> 'uncharge'),
+    run_at           = CASE WHEN c.value ->> 'state' = 1 AND cancel_requested = 0 THEN @now + (c.value ->> 'delay') ELSE run_at END,
+    result           = c.value ->> 'result',
+    artifacts        = c.value ->> 'artifacts',
+    last_error       = coalesce(c.value ->> 'error', last_error),
+    lease_expires_at = NULL,
+    cancel_requested = 0,
+    finished_at      = CASE WHEN c.value ->> 'state' >= 4 OR cancel_requested = 1 THEN @now END,
+    updated_at       = @now
+FROM json_each(@items) AS c
+WHERE jobs.id = c.value ->> 'id' AND jobs.state = 2 AND jobs.lease_token = c.value ->> 'token'
+RETURNING jobs.id, jobs.queue, jobs.state, jobs.run_at, jobs.concurrency_key;
+
+-- name: JobsReap
+UPDATE jobs SET
+    state            = CASE WHEN cancel_requested = 1 THEN 6 WHEN attempt >= max_attempts THEN 5 ELSE 1 END,
+    finished_at      = CASE WHEN cancel_requested = 1 OR attempt >= max_attempts THEN @now END,
+    run_at           = @now,
+    lease_expires_at = NULL,
+    cancel_requested = 0,
+    last_error       = @message,
+    updated_at       = @now
+WHERE id IN (SELECT id FROM jobs WHERE state = 2 AND lease_expires_at < @now ORDER BY lease_expires_at LIMIT @limit)
+RETURNING id, queue, state, attempt, concurrency_key;
+
+-- name: JobStateFind
+SELECT state FROM jobs WHERE id = @job_id;
+
+-- name: CancelWaiting
+UPDATE jobs SET state = 6, finished_at = @now, updated_at = @now WHERE id = @job_id AND state IN (1, 3);
+
+-- name: CancelRunning
+UPDATE jobs SET cancel_requested = 1, updated_at = @now WHERE id = @job_id AND state = 2;
+
+-- name: Requeue
+UPDATE jobs SET state = 1, attempt = 0, run_at = @now, finished_at = NULL, lease_expires_at = NULL, updated_at = @now
+WHERE id = @job_id AND state = 5
+RETURNING queue;
+
+-- name: QueueSetPaused
+INSERT INTO queues (name, paused, updated_at) VALUES (@queue, @paused, @now)
+ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at;
+
+-- name: JobColumns
+id, kind, queue, state, priority, payload, run_at, attempt, max_attempts, concurrency_key, idempotency_key,
+tenant, user_id, roles, tags, progress_percent, progress_phase, progress_message, result, artifacts,
+last_error, cancel_requested, created_at, updated_at, started_at, finished_at, lease_expires_at
+
+-- name: EventsList
+SELECT id, job_id, at, kind, attempt, actor, message FROM job_events
+WHERE job_id = @job_id AND id > @after ORDER BY id LIMIT @limit;
+
+-- name: FencedEventInsert
+-- Appends an event only while the job runs under the given lease token.
+INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+SELECT id, @now, @kind, attempt, worker_id, @message FROM jobs WHERE id = @job_id AND lease_token = @token AND state = 2;

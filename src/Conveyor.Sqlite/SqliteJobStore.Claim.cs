@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Text.Json;
+using Conveyor.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Conveyor.Sqlite;
+
+public sealed partial class SqliteJobStore
+{
+    private static readonly string ClaimSql =
+        "WITH ready AS (" +
+        string.Join("\nUNION ALL\n", Enumerable.Range(0, 4).Select(p => SqlText.Get("ClaimCandidates").Replace("{priority}", p.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))) +
+        ")\n" + SqlText.Get("ClaimUpdate");
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
+        return await WriteAsync(now =>
+        {
+            var claim = Command(ClaimSql);
+            claim.Parameters.AddWithValue("@queue", parameters.Queue);
+            claim.Parameters.AddWithValue("@limit", parameters.Limit);
+            claim.Parameters.AddWithValue("@now", now);
+            claim.Parameters.AddWithValue("@lease_until", now + Micros.From(parameters.LeaseDuration));
+            claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
+            var claimed = new List<ClaimedJob>();
+            using (var r = claim.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    claimed.Add(new ClaimedJob
+                    {
+                        Id = r.GetInt64(0),
+                        Kind = r.GetString(1),
+                        Queue = r.GetString(2),
+                        Priority = (JobPriority)r.GetInt32(3),
+                        Payload = r.GetString(4),
+                        Attempt = r.GetInt32(5),
+                        MaxAttempts = r.GetInt32(6),
+                        LeaseToken = r.GetInt64(7),
+                        LeaseExpiresAt = Micros.ToInstant(r.GetInt64(8)),
+                        ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
+                        Principal = Principal(r, 10),
+                        CreatedAt = Micros.ToInstant(r.GetInt64(13)),
+                    });
+                }
+            }
+            if (claimed.Count == 0)
+                return claimed;
+            InsertEvents(claimed.Select(c => c.Id), now, JobEventKind.Started, parameters.WorkerId, null);
+            claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
+            return claimed;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<JobsHeartbeatResult> JobsHeartbeatAsync(JobsHeartbeatParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Leases.Count == 0)
+            return new JobsHeartbeatResult([], []);
+        var held = await WriteAsync(now =>
+        {
+            var beat = Named("JobsHeartbeat");
+            beat.Parameters.AddWithValue("@lease_until", now + Micros.From(parameters.LeaseDuration));
+            beat.Parameters.AddWithValue("@leases", Json(w =>
+            {
+                foreach (var lease in parameters.Leases)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(lease.JobId);
+                    w.WriteNumberValue(lease.LeaseToken);
+                    w.WriteEndArray();
+                }
+            }));
+            var held = new Dictionary<long, bool>();
+            using var r = beat.ExecuteReader();
+            while (r.Read())
+                held[r.GetInt64(0)] = r.GetInt64(1) != 0;
+            return held;
+        }, cancellationToken);
+        return new JobsHeartbeatResult(
+            parameters.Leases.Select(l => l.JobId).Where(id => !held.ContainsKey(id)).ToList(),
+            held.Where(h => h.Value).Select(h => h.Key).ToList());
+    }
+
+    /// <inheritdoc />
+    public Task<bool> JobProgressSetAsync(JobProgressSetParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var progress = parameters.Progress;
+        return WriteAsync(now =>
+        {
+            var set = Named("ProgressSet");
+            set.Parameters.AddWithValue("@percent", (object?)progress.Percent ?? DBNull.Value);
+            set.Parameters.AddWithValue("@phase", (object?)progress.Phase ?? DBNull.Value);
+            set.Parameters.AddWithValue("@message", (object?)progress.Message ?? DBNull.Value);
+            set.Parameters.AddWithValue("@now", now);
+            set.Parameters.AddWithValue("@job_id", parameters.Lease.JobId);
+            set.Parameters.AddWithValue("@token", parameters.Lease.LeaseToken);
+            if (set.ExecuteNonQuery() == 0)
+                return false;
+            var text = string.Join(" · ", new[] { progress.Percent is { } p ? $"{p:0.#}%" : null, progress.Phase, progress.Message }.Where(s => s is not null));
+            return FencedEvent(parameters.Lease, now, JobEventKind.Progress, text);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> JobLogAppendAsync(JobLogAppendParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WriteAsync(now => FencedEvent(parameters.Lease, now, JobEventKind.Log, parameters.Message), cancellationToken);
+    }
+
+    private bool FencedEvent(JobLease lease, long now, JobEventKind kind, string? message)
+    {
+        var insert = Named("FencedEventInsert");
+        insert.Parameters.AddWithValue("@now", now);
+        insert.Parameters.AddWithValue("@kind", (int)kind);
+        insert.Parameters.AddWithValue("@message", (object?)message ?? DBNull.Value);
+        insert.Parameters.AddWithValue("@job_id", lease.JobId);
+        insert.Parameters.AddWithValue("@token", lease.LeaseToken);
+        return insert.ExecuteNonQuery() == 1;
+    }
+
+    private void InsertEvents(IEnumerable<long> jobIds, long now, JobEventKind kind, string? actor, string? message)
+    {
+        var insert = Named("EventsInsertForIds");
+        insert.Parameters.AddWithValue("@ids", Json(w =>
+        {
+            foreach (var id in jobIds)
+                w.WriteNumberValue(id);
+        }));
+        insert.Parameters.AddWithValue("@now", now);
+        insert.Parameters.AddWithValue("@kind", (int)kind);
+        insert.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
+        insert.Parameters.AddWithValue("@message", (object?)message ?? DBNull.Value);
+        insert.ExecuteNonQuery();
+    }
+
+    /// <summary>Writes a JSON array whose elements <paramref name="elements"/> writes.</summary>
+    private static string Json(Action<Utf8JsonWriter> elements)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            elements(writer);
+            writer.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static JobPrincipal Principal(SqliteDataReader r, int tenantColumn)
+    {
+        var tenant = r.GetString(tenantColumn);
+        return new JobPrincipal(
+            r.IsDBNull(tenantColumn + 1) ? null : r.GetString(tenantColumn + 1),
+            tenant.Length == 0 ? null : tenant,
+            JsonSerializer.Deserialize<string[]>(r.GetString(tenantColumn + 2)) ?? []);
+    }
+}

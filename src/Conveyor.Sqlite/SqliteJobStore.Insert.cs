@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Conveyor.Storage;
+
+namespace Conveyor.Sqlite;
+
+public sealed partial class SqliteJobStore
+{
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var jobs = parameters.Jobs;
+        if (jobs.Count == 0)
+            return [];
+        var (results, readyAt) = await WriteAsync(now =>
+        {
+            var results = new JobInsertResult?[jobs.Count];
+            var replayOf = ResolveIdempotency(jobs, results, now);
+            CheckBounds(jobs, results, replayOf, parameters.Bounds);
+            var readyAt = new Dictionary<string, long>(StringComparer.Ordinal);
+            var insert = Named("JobInsert");
+            var enqueued = Named("EventInsert");
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                if (results[i] is not null || replayOf?[i] >= 0)
+                    continue;
+                var job = jobs[i];
+                var runAt = job.RunAt is { } at ? Micros.From(at) : now + Micros.From(job.Delay);
+                var p = insert.Parameters;
+                p.Clear();
+                p.AddWithValue("@kind", job.Kind);
+                p.AddWithValue("@queue", job.Queue);
+                p.AddWithValue("@priority", (int)job.Priority);
+                p.AddWithValue("@payload", job.Payload);
+                p.AddWithValue("@run_at", runAt);
+                p.AddWithValue("@max_attempts", job.MaxAttempts);
+                p.AddWithValue("@concurrency_key", (object?)job.ConcurrencyKey ?? DBNull.Value);
+                p.AddWithValue("@concurrency_limit", job.ConcurrencyLimit);
+                p.AddWithValue("@tenant", job.Principal.Tenant ?? "");
+                p.AddWithValue("@idempotency_key", (object?)job.IdempotencyKey ?? DBNull.Value);
+                p.AddWithValue("@user_id", (object?)job.Principal.User ?? DBNull.Value);
+                p.AddWithValue("@roles", JsonSerializer.Serialize(job.Principal.Roles));
+                p.AddWithValue("@tags", JsonSerializer.Serialize(job.Tags));
+                p.AddWithValue("@now", now);
+                var id = (long)insert.ExecuteScalar()!;
+                AddEvent(enqueued, id, now, JobEventKind.Enqueued, job.Principal.User, null);
+                results[i] = new JobInsertResult(id, runAt > now ? JobState.Scheduled : JobState.Pending, false);
+                readyAt[job.Queue] = Math.Min(readyAt.GetValueOrDefault(job.Queue, long.MaxValue), Math.Max(runAt, now));
+            }
+            for (var i = 0; replayOf is not null && i < jobs.Count; i++)
+            {
+                if (replayOf[i] >= 0)
+                    results[i] = results[replayOf[i]]! with { Existing = true };
+            }
+            return (results.Select(r => r!).ToList(), readyAt);
+        }, cancellationToken);
+
+        foreach (var (queue, at) in readyAt)
+            Signals.PublishJobsReady(queue, Micros.ToInstant(at));
+        return results;
+    }
+
+    /// <summary>
+    /// Fills the results of jobs whose key already exists; returns, for keys repeated within the batch, the
+    /// index of the entry each repeat replays (-1 elsewhere), or null when the batch repeats no key.
+    /// </summary>
+    private int[]? ResolveIdempotency(IReadOnlyList<NewJob> jobs, JobInsertResult?[] results, long now)
+    {
+        Dictionary<(string, string), int>? seen = null;
+        int[]? replayOf = null;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            if (job.IdempotencyKey is not { } key)
+                continue;
+            var tenant = job.Principal.Tenant ?? "";
+            seen ??= [];
+            if (seen.TryGetValue((tenant, key), out var first))
+            {
+                // The same key twice in one batch: the later entry is a replay of the earlier one.
+                if (jobs[first].Kind != job.Kind || jobs[first].Payload != job.Payload)
+                    throw new IdempotencyConflictException(key, results[first]?.JobId ?? 0);
+                if (results[first] is { } earlier)
+                {
+                    results[i] = earlier with { Existing = true };
+                }
+                else
+                {
+                    replayOf ??= Enumerable.Repeat(-1, jobs.Count).ToArray();
+                    replayOf[i] = first;
+                }
+                continue;
+            }
+            seen[(tenant, key)] = i;
+            var find = Named("IdempotencyFind");
+            find.Parameters.AddWithValue("@tenant", tenant);
+            find.Parameters.AddWithValue("@key", key);
+            using var reader = find.ExecuteReader();
+            if (!reader.Read())
+                continue;
+            var id = reader.GetInt64(0);
+            if (reader.GetString(1) != job.Kind || reader.GetString(2) != job.Payload)
+                throw new IdempotencyConflictException(key, id);
+            results[i] = new JobInsertResult(id, ReportedState(reader.GetInt32(3), reader.GetInt64(4), now), true);
+        }
+        return replayOf;
+    }
+
+    private void CheckBounds(IReadOnlyList<NewJob> jobs, JobInsertResult?[] results, int[]? replayOf, IReadOnlyDictionary<string, QueueBound>? bounds)
+    {
+        if (bounds is null || bounds.Count == 0)
+            return;
+        var adding = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (results[i] is null && !(replayOf?[i] >= 0) && bounds.ContainsKey(jobs[i].Queue))
+                adding[jobs[i].Queue] = adding.GetValueOrDefault(jobs[i].Queue) + 1;
+        }
+        foreach (var (queue, count) in adding)
+        {
+            var bound = bounds[queue];
+            var waiting = Named("QueueWaitingCount");
+            waiting.Parameters.AddWithValue("@queue", queue);
+            if ((long)waiting.ExecuteScalar()! + count > bound.MaxWaiting)
+                throw new QueueFullException(queue, bound.MaxWaiting, bound.RetryAfter);
+        }
+    }
+
+    private static void AddEvent(Microsoft.Data.Sqlite.SqliteCommand command, long jobId, long now, JobEventKind kind, string? actor, string? message)
+    {
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("@job_id", jobId);
+        command.Parameters.AddWithValue("@now", now);
+        command.Parameters.AddWithValue("@kind", (int)kind);
+        command.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
+        command.Parameters.AddWithValue("@message", (object?)message ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The state a reader sees: a waiting job whose due time is still ahead is scheduled.</summary>
+    private static JobState ReportedState(int stored, long runAt, long now) =>
+        stored == (int)JobState.Pending && runAt > now ? JobState.Scheduled : (JobState)stored;
+}

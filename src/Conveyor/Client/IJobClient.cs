@@ -1,0 +1,49 @@
+namespace Conveyor;
+
+/// <summary>
+/// Submits, reads and manages jobs. Registered by <c>AddConveyor</c>; safe to use from any thread, with or
+/// without the worker host running in the same process.
+/// </summary>
+/// <remarks>
+/// Every submission is validated before anything is stored: unknown job type, payload that does not serialise
+/// or exceeds <see cref="ConveyorOptions.MaxPayloadBytes"/>, run-at together with a delay, negative delay, max
+/// attempts below 1, unknown priority or queue, keys over 255 characters, more than 32 tags or a tag over 64
+/// characters. An invalid one raises <see cref="JobValidationException"/> naming the field. A batch is stored
+/// all or none.
+/// </remarks>
+public interface IJobClient
+{
+    /// <summary>Submits one job whose kind is the one registered for <typeparamref name="TPayload"/>.</summary>
+    /// <exception cref="JobValidationException">The submission is invalid.</exception>
+    /// <exception cref="QueueFullException">The queue is bounded and full.</exception>
+    /// <exception cref="IdempotencyConflictException">The idempotency key belongs to a job with another kind or payload.</exception>
+    Task<EnqueueResult> EnqueueAsync<TPayload>(TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Submits one job by kind name with a JSON payload (for gateways such as an HTTP API).</summary>
+    /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />
+    Task<EnqueueResult> EnqueueAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Submits many jobs of one type in one transaction: all are stored or none.</summary>
+    /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />
+    Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Submits a batch of jobs by kind name in one transaction: all are stored or none.</summary>
+    /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />
+    Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one job; null when it does not exist.</summary>
+    Task<JobInfo?> GetAsync(long jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists jobs matching a filter, newest first, a page at a time.</summary>
+    /// <exception cref="JobValidationException">The page size is out of range or the cursor is malformed.</exception>
+    Task<JobPage> ListAsync(JobQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a job's history, oldest first.</summary>
+    Task<IReadOnlyList<JobEvent>> GetHistoryAsync(long jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a waiting job at once, or signals a running job's handler to stop.</summary>
+    Task<JobCancelResult> CancelAsync(long jobId, string? actor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a failed (dead-lettered) job back to pending with a fresh attempt budget.</summary>
+    Task<JobRequeueResult> RequeueAsync(long jobId, string? actor = null, CancellationToken cancellationToken = default);
+}

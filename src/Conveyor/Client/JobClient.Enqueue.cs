@@ -1,0 +1,144 @@
+using System.Text;
+using System.Text.Json;
+using Conveyor.Storage;
+
+namespace Conveyor.Client;
+
+internal sealed partial class JobClient
+{
+    private const int MaxKeyLength = 255;
+    private const int MaxTags = 32;
+
+    public async Task<EnqueueResult> EnqueueAsync<TPayload>(TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var job = Build(TypeFor(typeof(TPayload), "payload"), Serialize(payload, "payload"), options, "");
+        return (await InsertAsync([job], cancellationToken))[0];
+    }
+
+    public async Task<EnqueueResult> EnqueueAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var type = TypeFor(kind, "kind");
+        var job = Build(type, CheckJson(type, payloadJson, "payload"), options, "");
+        return (await InsertAsync([job], cancellationToken))[0];
+    }
+
+    public async Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        var type = TypeFor(typeof(TPayload), "payload");
+        var jobs = payloads.Select((p, i) => Build(type, Serialize(p, $"jobs[{i}].payload"), options, $"jobs[{i}].")).ToList();
+        return await InsertAsync(jobs, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(submissions);
+        var jobs = submissions.Select((s, i) =>
+        {
+            var type = TypeFor(s.Kind, $"jobs[{i}].kind");
+            return Build(type, CheckJson(type, s.Payload, $"jobs[{i}].payload"), s.Options, $"jobs[{i}].");
+        }).ToList();
+        return await InsertAsync(jobs, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<EnqueueResult>> InsertAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        if (jobs.Count == 0)
+            return [];
+        var store = await _store.GetAsync(cancellationToken);
+        var inserted = await store.JobsInsertAsync(new JobsInsertParams(jobs, _bounds), cancellationToken);
+        return inserted.Select(r => new EnqueueResult(r.JobId, r.State, r.Existing)).ToList();
+    }
+
+    private JobTypeOptions TypeFor(Type payloadType, string field) =>
+        _options.JobTypes.Values.FirstOrDefault(t => t.PayloadType == payloadType)
+        ?? throw new JobValidationException(field, $"no job type is registered for payload type {payloadType.Name}; register it with o.AddJob<{payloadType.Name}, THandler>(\"kind\").");
+
+    private JobTypeOptions TypeFor(string? kind, string field)
+    {
+        if (string.IsNullOrEmpty(kind))
+            throw new JobValidationException(field, "is required.");
+        return _options.JobTypes.TryGetValue(kind, out var type)
+            ? type
+            : throw new JobValidationException(field, $"unknown job type '{kind}'.");
+    }
+
+    private string Serialize<TPayload>(TPayload payload, string field)
+    {
+        if (payload is null)
+            throw new JobValidationException(field, "must not be null.");
+        try
+        {
+            return CheckSize(JsonSerializer.Serialize(payload, _options.SerializerOptions), field);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new JobValidationException(field, $"does not serialise to JSON: {e.Message}");
+        }
+    }
+
+    private string CheckJson(JobTypeOptions type, string? json, string field)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+            throw new JobValidationException(field, "is required.");
+        CheckSize(json, field);
+        object? value;
+        try
+        {
+            value = JsonSerializer.Deserialize(json, type.PayloadType, _options.SerializerOptions);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+        {
+            throw new JobValidationException(field, $"is not a valid {type.PayloadType.Name} for job type '{type.Kind}': {e.Message}");
+        }
+        return value is null ? throw new JobValidationException(field, "must not be null.") : json;
+    }
+
+    private string CheckSize(string json, string field)
+    {
+        // Most payloads are far below the limit; count bytes only when the character count could exceed it.
+        if (json.Length * 3L > _options.MaxPayloadBytes && Encoding.UTF8.GetByteCount(json) > _options.MaxPayloadBytes)
+            throw new JobValidationException(field, $"is {Encoding.UTF8.GetByteCount(json)} bytes of JSON; the limit is {_options.MaxPayloadBytes} (MaxPayloadBytes).");
+        return json;
+    }
+
+    private NewJob Build(JobTypeOptions type, string payload, EnqueueOptions? o, string at)
+    {
+        o ??= new EnqueueOptions();
+        if (o.RunAt is not null && o.Delay is not null)
+            throw new JobValidationException(at + "runAt", "give runAt or delay, not both.");
+        if (o.Delay is { } delay && delay < TimeSpan.Zero)
+            throw new JobValidationException(at + "delay", $"must not be negative (is {delay}).");
+        if (o.MaxAttempts is < 1)
+            throw new JobValidationException(at + "maxAttempts", $"must be at least 1 (is {o.MaxAttempts}).");
+        if (o.Priority is { } priority && !Enum.IsDefined(priority))
+            throw new JobValidationException(at + "priority", $"unknown priority {(int)priority}; use critical, high, normal or low.");
+        CheckKey(o.ConcurrencyKey, at + "concurrencyKey");
+        CheckKey(o.IdempotencyKey, at + "idempotencyKey");
+        var tags = o.Tags ?? [];
+        if (tags.Count > MaxTags || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 64))
+            throw new JobValidationException(at + "tags", $"at most {MaxTags} tags of 1 to 64 characters each.");
+
+        return new NewJob
+        {
+            Kind = type.Kind,
+            Queue = _router.Resolve(type, o.Queue, at + "queue"),
+            Priority = o.Priority ?? type.Priority,
+            Payload = payload,
+            RunAt = o.RunAt,
+            Delay = o.Delay ?? TimeSpan.Zero,
+            MaxAttempts = o.MaxAttempts ?? type.Retry.MaxAttempts,
+            ConcurrencyKey = o.ConcurrencyKey,
+            ConcurrencyLimit = type.ConcurrencyLimit,
+            IdempotencyKey = o.IdempotencyKey,
+            Principal = o.Principal ?? JobPrincipal.System,
+            Tags = tags,
+        };
+    }
+
+    private static void CheckKey(string? key, string field)
+    {
+        if (key is not null && (key.Length == 0 || key.Length > MaxKeyLength))
+            throw new JobValidationException(field, $"must be 1 to {MaxKeyLength} characters when given.");
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Conveyor.Storage;
+
+namespace Conveyor;
+
+/// <summary>
+/// Everything <c>AddConveyor</c> configures. Validated when the host starts: every problem is reported at
+/// once, each naming the setting and the rule it breaks.
+/// </summary>
+public sealed class ConveyorOptions
+{
+    /// <summary>The name of the queue that always exists.</summary>
+    public const string DefaultQueueName = "default";
+
+    private readonly Dictionary<string, QueueOptions> _queues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobTypeOptions> _jobTypes = new(StringComparer.Ordinal);
+    private readonly List<(string Pattern, string Queue)> _routes = [];
+
+    /// <summary>Creates the options with the default queue.</summary>
+    public ConveyorOptions() => AddQueue(DefaultQueueName);
+
+    /// <summary>Creates the store; set by a store package (<c>UseSqlite</c>) or by <see cref="UseStore"/>. Required.</summary>
+    public Func<IServiceProvider, IJobStore>? StoreFactory { get; private set; }
+
+    /// <summary>This process's worker id, recorded on every job it runs. Default: machine name, process id and a random suffix.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Whether this process runs workers. Default true; false makes it a producer only.</summary>
+    public bool RunWorkers { get; set; } = true;
+
+    /// <summary>Whether the schema is created or upgraded on first use. Default true.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>How long a claim holds a job without a heartbeat. Default 30 seconds; must exceed <see cref="HeartbeatInterval"/>.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often running jobs' leases are extended. Default 10 seconds; greater than zero.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often an idle worker looks for work that no in-process signal announced (jobs submitted by another
+    /// process). Default 1 second; greater than zero.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often expired leases are looked for. Default 5 seconds; greater than zero.</summary>
+    public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// On shutdown, how long running handlers may finish before they are cancelled and their jobs released.
+    /// Default 20 seconds; not negative. Keep the host's own <c>HostOptions.ShutdownTimeout</c> (default 30 s)
+    /// at least 10 seconds longer, so the release that follows is not cut short.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The largest payload accepted, in UTF-8 bytes of its JSON. Default 1 MiB; greater than zero.</summary>
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The most jobs one claim takes. Default 100; 1 to 1000.</summary>
+    public int MaxClaimBatch { get; set; } = 100;
+
+    /// <summary>The JSON settings for payloads and results. Default: <see cref="JsonSerializerDefaults.Web"/>.</summary>
+    public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The retry policy a job type starts from when it is added. Default: see <see cref="RetryOptions"/>.</summary>
+    public RetryOptions DefaultRetry { get; } = new();
+
+    /// <summary>The configured queues, by name.</summary>
+    public IReadOnlyDictionary<string, QueueOptions> Queues => _queues;
+
+    /// <summary>The registered job types, by kind.</summary>
+    public IReadOnlyDictionary<string, JobTypeOptions> JobTypes => _jobTypes;
+
+    /// <summary>The routing rules, in the order they are tried.</summary>
+    public IReadOnlyList<(string Pattern, string Queue)> Routes => _routes;
+
+    /// <summary>Uses the given store.</summary>
+    public ConveyorOptions UseStore(Func<IServiceProvider, IJobStore> factory)
+    {
+        StoreFactory = factory ?? throw new ArgumentNullException(nameof(factory));
+        return this;
+    }
+
+    /// <summary>Adds a queue, or configures an existing one (such as <c>default</c>).</summary>
+    public ConveyorOptions AddQueue(string name, Action<QueueOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_queues.TryGetValue(name, out var queue))
+            _queues[name] = queue = new QueueOptions(name);
+        configure?.Invoke(queue);
+        return this;
+    }
+
+    /// <summary>Registers a job type: its stable kind name, its payload type and its handler.</summary>
+    /// <exception cref="ArgumentException">The kind or the payload type is already registered.</exception>
+    public ConveyorOptions AddJob<TPayload, THandler>(string kind, Action<JobTypeOptions>? configure = null)
+        where THandler : class, IJobHandler<TPayload>
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        if (_jobTypes.ContainsKey(kind))
+            throw new ArgumentException($"Job kind '{kind}' is already registered.", nameof(kind));
+        if (_jobTypes.Values.Any(t => t.PayloadType == typeof(TPayload)))
+            throw new ArgumentException($"Payload type {typeof(TPayload).Name} is already registered to another kind; give each kind its own payload type.", nameof(kind));
+        var type = new JobTypeOptions(kind, typeof(TPayload), typeof(THandler), DefaultRetry.Clone());
+        configure?.Invoke(type);
+        _jobTypes[kind] = type;
+        return this;
+    }
+
+    /// <summary>
+    /// Routes job kinds matching <paramref name="pattern"/> to <paramref name="queue"/>: an exact kind, or a
+    /// prefix ending in <c>*</c> (<c>report.*</c>). Rules are tried in order; a job type's own
+    /// <see cref="JobTypeOptions.Queue"/> wins over every rule.
+    /// </summary>
+    public ConveyorOptions Route(string pattern, string queue)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(queue);
+        _routes.Add((pattern, queue));
+        return this;
+    }
+}

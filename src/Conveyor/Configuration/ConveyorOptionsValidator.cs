@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Configuration;
+
+/// <summary>Checks every rule of <see cref="ConveyorOptions"/> and reports all problems at once.</summary>
+internal sealed partial class ConveyorOptionsValidator : IValidateOptions<ConveyorOptions>
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex QueueNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")]
+    private static partial Regex KindPattern();
+
+    public ValidateOptionsResult Validate(string? name, ConveyorOptions options)
+    {
+        var problems = Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    public static IEnumerable<string> Problems(ConveyorOptions o)
+    {
+        if (o.StoreFactory is null)
+            yield return "Store: no store is configured; call o.UseSqlite(...) (package Conveyor.Sqlite) or o.UseStore(...).";
+        if (string.IsNullOrWhiteSpace(o.WorkerId))
+            yield return "WorkerId: must not be empty.";
+        if (o.HeartbeatInterval <= TimeSpan.Zero)
+            yield return $"HeartbeatInterval: must be greater than zero (is {o.HeartbeatInterval}).";
+        if (o.LeaseDuration <= o.HeartbeatInterval)
+            yield return $"LeaseDuration: must exceed HeartbeatInterval ({o.LeaseDuration} <= {o.HeartbeatInterval}), or every lease lapses between heartbeats.";
+        if (o.PollInterval <= TimeSpan.Zero)
+            yield return $"PollInterval: must be greater than zero (is {o.PollInterval}).";
+        if (o.ReaperInterval <= TimeSpan.Zero)
+            yield return $"ReaperInterval: must be greater than zero (is {o.ReaperInterval}).";
+        if (o.ShutdownTimeout < TimeSpan.Zero)
+            yield return $"ShutdownTimeout: must not be negative (is {o.ShutdownTimeout}).";
+        if (o.MaxPayloadBytes <= 0)
+            yield return $"MaxPayloadBytes: must be greater than zero (is {o.MaxPayloadBytes}).";
+        if (o.MaxClaimBatch is < 1 or > 1000)
+            yield return $"MaxClaimBatch: must be between 1 and 1000 (is {o.MaxClaimBatch}).";
+        if (o.SerializerOptions is null)
+            yield return "SerializerOptions: must not be null.";
+        foreach (var p in RetryProblems("DefaultRetry", o.DefaultRetry))
+            yield return p;
+
+        foreach (var q in o.Queues.Values)
+        {
+            var at = $"Queues[{q.Name}]";
+            if (!QueueNamePattern().IsMatch(q.Name))
+                yield return $"{at}: the name must be 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit.";
+            if (q.Concurrency < 0)
+                yield return $"{at}.Concurrency: must not be negative (is {q.Concurrency}).";
+            if (q.MaxWaiting is < 1)
+                yield return $"{at}.MaxWaiting: must be at least 1 when set (is {q.MaxWaiting}).";
+            if (q.RetryAfterWhenFull <= TimeSpan.Zero)
+                yield return $"{at}.RetryAfterWhenFull: must be greater than zero (is {q.RetryAfterWhenFull}).";
+        }
+
+        foreach (var t in o.JobTypes.Values)
+        {
+            var at = $"JobTypes[{t.Kind}]";
+            if (!KindPattern().IsMatch(t.Kind))
+                yield return $"{at}: the kind must be 1 to 128 characters of letters, digits, '.', '_', ':', '/' or '-', starting with a letter or digit.";
+            if (t.Queue is not null && !o.Queues.ContainsKey(t.Queue))
+                yield return $"{at}.Queue: queue '{t.Queue}' is not configured; add it with o.AddQueue(\"{t.Queue}\").";
+            if (t.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+                yield return $"{at}.Timeout: must be greater than zero when set (is {timeout}).";
+            if (t.ConcurrencyLimit is < 1 or > 1000)
+                yield return $"{at}.ConcurrencyLimit: must be between 1 and 1000 (is {t.ConcurrencyLimit}).";
+            if (!Enum.IsDefined(t.Priority))
+                yield return $"{at}.Priority: {(int)t.Priority} is not a priority (critical, high, normal, low).";
+            foreach (var p in RetryProblems($"{at}.Retry", t.Retry))
+                yield return p;
+        }
+
+        for (var i = 0; i < o.Routes.Count; i++)
+        {
+            var (pattern, queue) = o.Routes[i];
+            if (string.IsNullOrWhiteSpace(pattern) || pattern.IndexOf('*', StringComparison.Ordinal) is >= 0 and var star && star != pattern.Length - 1)
+                yield return $"Routes[{i}]: pattern '{pattern}' must be a kind or a prefix ending in a single trailing '*'.";
+            if (!o.Queues.ContainsKey(queue))
+                yield return $"Routes[{i}]: queue '{queue}' is not configured; add it with o.AddQueue(\"{queue}\").";
+        }
+    }
+
+    private static IEnumerable<string> RetryProblems(string at, RetryOptions r)
+    {
+        if (r.MaxAttempts < 1)
+            yield return $"{at}.MaxAttempts: must be at least 1 (is {r.MaxAttempts}).";
+        if (r.BaseDelay < TimeSpan.Zero)
+            yield return $"{at}.BaseDelay: must not be negative (is {r.BaseDelay}).";
+        if (r.MaxDelay < r.BaseDelay)
+            yield return $"{at}.MaxDelay: must be at least BaseDelay ({r.MaxDelay} < {r.BaseDelay}).";
+    }
+}

@@ -1,0 +1,19 @@
+namespace Conveyor;
+
+/// <summary>A named queue: isolated from the others, with its own worker slots and an optional bound.</summary>
+public sealed class QueueOptions
+{
+    internal QueueOptions(string name) => Name = name;
+
+    /// <summary>The queue's name: 1 to 64 characters of a–z, 0–9, '.', '_' or '-'.</summary>
+    public string Name { get; }
+
+    /// <summary>How many of its jobs this process runs at once. Default 10; 0 makes this process a producer only for the queue.</summary>
+    public int Concurrency { get; set; } = 10;
+
+    /// <summary>The most jobs that may wait (pending or scheduled) in the queue; further submissions are refused. Default null: unbounded.</summary>
+    public int? MaxWaiting { get; set; }
+
+    /// <summary>The retry-after hint given with a refusal when the queue is full. Default 5 seconds.</summary>
+    public TimeSpan RetryAfterWhenFull { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,90 @@
+namespace Conveyor.Storage;
+
+/// <summary>
+/// The store contract: the only way the engine reads or changes durable state. <c>docs/contract.md</c> is
+/// the binding description; every implementation must pass the conformance suite in
+/// <c>tests/Conveyor.StoreTests</c>.
+/// </summary>
+/// <remarks>
+/// This is a service-provider interface for store authors; it may change between minor versions.
+/// Applications use <see cref="IJobClient"/> instead. The store owns the clock: every "now" is the store's
+/// (its <see cref="TimeProvider"/>, or the database's clock), and callers pass durations, not instants,
+/// wherever a time is relative.
+/// </remarks>
+public interface IJobStore : IAsyncDisposable
+{
+    /// <summary>In-process notifications the store raises after it commits a change workers care about.</summary>
+    StoreSignals Signals { get; }
+
+    /// <summary>
+    /// Creates or upgrades the schema to the version this store knows. Idempotent; safe to call from several
+    /// processes at once. Refuses a database whose schema is newer than the code.
+    /// </summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts jobs atomically: all or none. A job whose (tenant, idempotency key) already exists is not
+    /// inserted; its existing id is returned with <see cref="JobInsertResult.Existing"/> set.
+    /// </summary>
+    /// <exception cref="IdempotencyConflictException">A key exists with a different kind or payload; nothing is inserted.</exception>
+    /// <exception cref="QueueFullException">A bounded queue would exceed its bound; nothing is inserted.</exception>
+    Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <see cref="JobsClaimParams.Limit"/> ready jobs of one queue in one atomic step: priority
+    /// first, then run_at, then id; skips a paused queue, and a job with a concurrency key unless the key's
+    /// active jobs plus its waiting jobs ordered before this one number fewer than the job's concurrency limit. Each claimed job becomes running, its attempt and lease token grow by
+    /// one, its lease ends after the lease duration, and a <see cref="JobEventKind.Started"/> event is written.
+    /// Returns an empty list when nothing is ready.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Extends the leases named by (job, token). A lease whose token is stale or whose job is no longer running
+    /// is reported lost and changes nothing. Also reports the jobs whose cancellation was requested.
+    /// </summary>
+    Task<JobsHeartbeatResult> JobsHeartbeatAsync(JobsHeartbeatParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Records progress (and its event) when the lease token is current; returns false, changing nothing, when it is not.</summary>
+    Task<bool> JobProgressSetAsync(JobProgressSetParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Appends a log line to the job's history when the lease token is current; returns false, changing nothing, when it is not.</summary>
+    Task<bool> JobLogAppendAsync(JobLogAppendParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finishes attempts in one transaction: each completion applies only when its job is running under the
+    /// named lease token (fencing) and writes its event. A retry or release of a job whose cancellation was
+    /// requested ends it cancelled instead, so a cancellation is never lost. Returns the ids whose completion
+    /// applied; the others changed nothing because their worker had lost the lease.
+    /// </summary>
+    Task<IReadOnlyList<long>> JobsCompleteAsync(JobsCompleteParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Recovers running jobs whose lease expired: back to pending (the attempt stays counted), to failed when
+    /// attempts are exhausted, or to cancelled when a cancellation had been requested; each with a
+    /// <see cref="JobEventKind.Stuck"/> event. One conditional statement, so
+    /// concurrent reapers cannot recover a job twice.
+    /// </summary>
+    Task<IReadOnlyList<ReapedJob>> JobsReapAsync(JobsReapParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Cancels a waiting job at once, or flags a running one so its worker cancels the handler. A finished job
+    /// is left alone. Writes the event with the actor.
+    /// </summary>
+    Task<JobCancelResult> JobCancelAsync(JobCancelParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Puts a failed (dead-lettered) job back to pending with a fresh attempt budget, with an event naming the actor.</summary>
+    Task<JobRequeueResult> JobRequeueAsync(JobRequeueParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Reads one job, or null when no job has that id.</summary>
+    Task<JobInfo?> JobGetAsync(long jobId, CancellationToken cancellationToken);
+
+    /// <summary>Lists jobs matching a filter, newest first, one page at a time.</summary>
+    Task<JobPage> JobsListAsync(JobQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Reads a job's history in order; an unknown job has an empty history.</summary>
+    Task<IReadOnlyList<JobEvent>> JobEventsListAsync(JobEventsListParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Pauses or resumes a queue: a paused queue keeps accepting jobs but none is claimed from it.</summary>
+    Task QueueSetPausedAsync(QueueSetPausedParams parameters, CancellationToken cancellationToken);
+}

@@ -1,0 +1,21 @@
+using System.Globalization;
+
+namespace Conveyor.Storage;
+
+/// <summary>The opaque paging cursor of job listings: it names the last job of the previous page.</summary>
+public static class JobCursor
+{
+    private const string Prefix = "j";
+
+    /// <summary>The cursor after the job with this id.</summary>
+    public static string Encode(long lastJobId) => Prefix + lastJobId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Reads a cursor; false when it is not one <see cref="Encode"/> made.</summary>
+    public static bool TryDecode(string cursor, out long lastJobId)
+    {
+        lastJobId = 0;
+        return cursor.StartsWith(Prefix, StringComparison.Ordinal)
+            && long.TryParse(cursor.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out lastJobId)
+            && lastJobId > 0;
+    }
+}

@@ -1,0 +1,25 @@
+namespace Conveyor.Storage;
+
+/// <summary>
+/// Wake-ups a store raises after it commits: jobs became ready in a queue, or a running job's cancellation
+/// was requested. Workers wait on these instead of polling; polling remains only as a slow fallback for
+/// changes made by other processes.
+/// </summary>
+/// <remarks>Handlers run on the publishing thread and must return quickly without throwing.</remarks>
+public sealed class StoreSignals
+{
+    /// <summary>The queue name that means "every queue" in <see cref="JobsReady"/> (for example when a concurrency key frees up).</summary>
+    public const string AnyQueue = "*";
+
+    /// <summary>Jobs in a queue are ready now, or will be at the given instant.</summary>
+    public event Action<string, DateTimeOffset>? JobsReady;
+
+    /// <summary>Someone asked to cancel a running job.</summary>
+    public event Action<long>? CancelRequested;
+
+    /// <summary>Raises <see cref="JobsReady"/>.</summary>
+    public void PublishJobsReady(string queue, DateTimeOffset readyAt) => JobsReady?.Invoke(queue, readyAt);
+
+    /// <summary>Raises <see cref="CancelRequested"/>.</summary>
+    public void PublishCancelRequested(long jobId) => CancelRequested?.Invoke(jobId);
+}

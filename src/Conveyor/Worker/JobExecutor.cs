@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Conveyor.Retry;
+using Conveyor.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Worker;
+
+/// <summary>
+/// Runs one attempt end to end: a DI scope, the handler, the time-out, and the classification of how it ended
+/// into the completion the store records. The claim already made the job running and stamped its start.
+/// </summary>
+internal sealed class JobExecutor
+{
+    private const int MaxErrorLength = 4000;
+
+    private readonly ConveyorOptions _options;
+    private readonly IJobStore _store;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly CompletionBatcher _completions;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, HandlerInvoker> _invokers = new(StringComparer.Ordinal);
+
+    public JobExecutor(ConveyorOptions options, IJobStore store, IServiceScopeFactory scopes, CompletionBatcher completions, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _store = store;
+        _scopes = scopes;
+        _completions = completions;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(RunningJob run)
+    {
+        var claim = run.Claim;
+        var type = _options.JobTypes.GetValueOrDefault(claim.Kind);
+        JobCompletion completion;
+        ITimer? timeout = null;
+        try
+        {
+            if (type is null)
+                throw new PermanentJobException($"Unknown job type '{claim.Kind}': no handler is registered for it on worker {_options.WorkerId}.");
+            if (type.Timeout is { } limit)
+                timeout = _time.CreateTimer(static s => ((RunningJob)s!).Stop(StopReason.Timeout), run, limit, Timeout.InfiniteTimeSpan);
+            var invoker = _invokers.GetOrAdd(claim.Kind, static (_, t) => HandlerInvoker.Create(t), type);
+            await using var scope = _scopes.CreateAsyncScope();
+            var context = await invoker.InvokeAsync(run, scope.ServiceProvider, _store, _options.SerializerOptions);
+            completion = Completion(run, JobOutcome.Succeeded) with { Result = context.ResultJson, Artifacts = context.Artifacts };
+        }
+        catch (Exception e)
+        {
+            completion = Classify(run, type, e);
+        }
+        finally
+        {
+            if (timeout is not null)
+                await timeout.DisposeAsync();
+        }
+
+        if (run.Reason == StopReason.LeaseLost)
+        {
+            // Another worker may own the job now; the store would refuse the write anyway.
+            _logger.LogWarning("Job {JobId} attempt {Attempt} lost its lease; its outcome ({Outcome}) is discarded", claim.Id, claim.Attempt, completion.Outcome);
+            return;
+        }
+        _ = _completions.SubmitAsync(completion);
+    }
+
+    private JobCompletion Classify(RunningJob run, JobTypeOptions? type, Exception e)
+    {
+        var claim = run.Claim;
+        switch (run.Reason)
+        {
+            case StopReason.CancelRequested:
+                return Completion(run, JobOutcome.Cancelled) with { Error = "Cancelled while running." };
+            case StopReason.Shutdown:
+                return Completion(run, JobOutcome.Released);
+            case StopReason.Timeout:
+                return Failure(run, type, $"Timed out after {type?.Timeout}.", permanent: false);
+        }
+        return e switch
+        {
+            PermanentJobException or PayloadException => Failure(run, type, Describe(e), permanent: true),
+            _ => Failure(run, type, Describe(e), permanent: false),
+        };
+
+        JobCompletion Failure(RunningJob r, JobTypeOptions? t, string error, bool permanent)
+        {
+            if (permanent || claim.Attempt >= claim.MaxAttempts)
+            {
+                _logger.LogWarning("Job {JobId} ({Kind}) failed on attempt {Attempt} of {MaxAttempts} and is dead-lettered: {Error}", claim.Id, claim.Kind, claim.Attempt, claim.MaxAttempts, error);
+                return Completion(r, JobOutcome.Failed) with { Error = permanent ? error : $"Attempts exhausted ({claim.Attempt} of {claim.MaxAttempts}). {error}" };
+            }
+            var delay = Backoff.Delay(t?.Retry ?? _options.DefaultRetry, claim.Attempt, Random.Shared.NextDouble());
+            _logger.LogInformation("Job {JobId} ({Kind}) failed on attempt {Attempt}; retrying in {Delay}: {Error}", claim.Id, claim.Kind, claim.Attempt, delay, error);
+            return Completion(r, JobOutcome.Retry) with { Error = error, RetryDelay = delay };
+        }
+    }
+
+    private JobCompletion Completion(RunningJob run, JobOutcome outcome) =>
+        new() { Lease = run.Lease, Outcome = outcome, Actor = _options.WorkerId };
+
+    private static string Describe(Exception e)
+    {
+        var text = e is PermanentJobException or PayloadException ? e.Message : $"{e.GetType().FullName}: {e.Message}\n{e.StackTrace}";
+        return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+    }
+}

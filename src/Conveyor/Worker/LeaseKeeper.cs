@@ -1,0 +1,46 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Worker;
+
+/// <summary>
+/// Extends the leases of every attempt this process holds in one store call per heartbeat interval, and stops
+/// the handlers whose lease was lost or whose cancellation was requested.
+/// </summary>
+internal sealed class LeaseKeeper(ConveyorOptions options, IJobStore store, RunningJobs running, TimeProvider time, ILogger logger)
+{
+    public async Task RunAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.HeartbeatInterval, time, stop);
+                await BeatAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Heartbeat failed; leases expire after {LeaseDuration} unless a later heartbeat succeeds", options.LeaseDuration);
+            }
+        }
+    }
+
+    internal async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        var leases = running.All.Select(r => r.Lease).ToList();
+        if (leases.Count == 0)
+            return;
+        var result = await store.JobsHeartbeatAsync(new JobsHeartbeatParams(leases, options.LeaseDuration), cancellationToken);
+        foreach (var id in result.Lost)
+        {
+            if (running.Stop(id, StopReason.LeaseLost))
+                logger.LogWarning("Job {JobId} lost its lease (it expired and was recovered elsewhere); its handler is cancelled", id);
+        }
+        foreach (var id in result.CancelRequested)
+            running.Stop(id, StopReason.CancelRequested);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+
+namespace Conveyor.Worker;
+
+/// <summary>The attempts this process holds, for heartbeats, cancellation and shutdown.</summary>
+internal sealed class RunningJobs
+{
+    private readonly ConcurrentDictionary<long, RunningJob> _jobs = new();
+    private readonly WakeSignal _changed = new();
+
+    public int Count => _jobs.Count;
+
+    public ICollection<RunningJob> All => _jobs.Values;
+
+    public void Add(RunningJob run) => _jobs[run.Claim.Id] = run;
+
+    public void Remove(RunningJob run)
+    {
+        _jobs.TryRemove(new KeyValuePair<long, RunningJob>(run.Claim.Id, run));
+        _changed.Set();
+    }
+
+    public bool Stop(long jobId, StopReason reason) => _jobs.TryGetValue(jobId, out var run) && run.Stop(reason);
+
+    /// <summary>Waits until no attempt is held or <paramref name="timeout"/> passes; true when none is held.</summary>
+    public async Task<bool> WaitEmptyAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        while (!_jobs.IsEmpty)
+        {
+            var left = deadline - time.GetUtcNow();
+            if (left <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+                return false;
+            await _changed.WaitAsync(left, time, cancellationToken);
+        }
+        return true;
+    }
+}
