@@ -29,7 +29,7 @@ public interface IJobClient
 
     /// <summary>Submits a batch of jobs by kind name in one transaction: all are stored or none.</summary>
     /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />
-    Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default);
 
     /// <summary>Reads one job; null when it does not exist.</summary>
     Task<JobInfo?> GetAsync(long jobId, CancellationToken cancellationToken = default);

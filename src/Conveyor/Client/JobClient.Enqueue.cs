@@ -30,7 +30,7 @@ internal sealed partial class JobClient
         return await InsertAsync(jobs, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(submissions);
         var jobs = submissions.Select((s, i) =>

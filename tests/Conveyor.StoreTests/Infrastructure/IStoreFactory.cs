@@ -15,9 +15,9 @@ public interface IStoreFactory : IAsyncDisposable
     /// <summary>Another store instance over the same data as <paramref name="store"/> (a second process's view).</summary>
     IJobStore OpenSibling(IJobStore store, TimeProvider time);
 
-    /// <summary>Configures an engine host (<c>AddConveyor</c>) to use a new store of this kind.</summary>
-    void UseStore(ConveyorOptions options, out string location);
+    /// <summary>Names a new, empty place for a store's data (a file, a schema).</summary>
+    string NewLocation();
 
-    /// <summary>Configures an engine host to use the same data as an earlier <see cref="UseStore"/> call.</summary>
-    void UseExistingStore(ConveyorOptions options, string location);
+    /// <summary>Configures an engine host (<c>AddConveyor</c>) to use the store at <paramref name="location"/>.</summary>
+    void UseStore(ConveyorOptions options, string location);
 }

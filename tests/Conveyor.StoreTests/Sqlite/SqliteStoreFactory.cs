@@ -22,13 +22,9 @@ public sealed class SqliteStoreFactory : IStoreFactory
     public IJobStore OpenSibling(IJobStore store, TimeProvider time) =>
         Track(new SqliteJobStore(new SqliteStoreOptions { Path = ((SqliteJobStore)store).Path }, time));
 
-    public void UseStore(ConveyorOptions options, out string location)
-    {
-        location = NewPath();
-        options.UseSqlite(location);
-    }
+    public string NewLocation() => NewPath();
 
-    public void UseExistingStore(ConveyorOptions options, string location) => options.UseSqlite(location);
+    public void UseStore(ConveyorOptions options, string location) => options.UseSqlite(location);
 
     private string NewPath() => Path.Combine(_directory, $"store-{Interlocked.Increment(ref _files)}.db");
 
