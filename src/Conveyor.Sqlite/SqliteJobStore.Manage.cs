@@ -28,6 +28,8 @@ public sealed partial class SqliteJobStore
         }, cancellationToken);
         if (outcome == JobCancelOutcome.CancelRequested)
             Signals.PublishCancelRequested(parameters.JobId);
+        else if (outcome == JobCancelOutcome.Cancelled)
+            Signals.PublishJobsReady(StoreSignals.AnyQueue, _time.GetUtcNow()); // a key it held back may be free now
         return new JobCancelResult(outcome, outcome == JobCancelOutcome.NotFound ? null : await JobGetAsync(parameters.JobId, cancellationToken));
     }
 
