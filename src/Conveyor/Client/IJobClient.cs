@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Conveyor;
 
 /// <summary>
@@ -29,6 +31,12 @@ public interface IJobClient
 
     /// <summary>Submits a batch of jobs by kind name in one transaction: all are stored or none.</summary>
     /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />
+    /// <remarks>
+    /// Preferred over <see cref="EnqueueManyAsync{TPayload}(IEnumerable{TPayload}, EnqueueOptions?, CancellationToken)"/>
+    /// for a collection of <see cref="JobSubmission"/>; without the priority, <c>EnqueueManyAsync(submissions)</c>
+    /// is ambiguous between the two (CS0121).
+    /// </remarks>
+    [OverloadResolutionPriority(1)]
     Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default);
 
     /// <summary>Reads one job; null when it does not exist.</summary>
