@@ -7,8 +7,9 @@ internal static class Backoff
     public static TimeSpan Ceiling(RetryOptions options, int failedAttempt)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(failedAttempt, 1);
-        // Past 2^62 the product overflows; the cap has long been reached by then.
-        var exponent = Math.Min(failedAttempt - 1, 62);
+        // From 2^63 on, any base of one tick or more is past TimeSpan.MaxValue, so the cap applies. Clamping the
+        // exponent there keeps the product finite (a zero base would otherwise give 0 × ∞ = NaN).
+        var exponent = Math.Min(failedAttempt - 1, 63);
         var ticks = options.BaseDelay.Ticks * Math.Pow(2, exponent);
         return ticks >= options.MaxDelay.Ticks ? options.MaxDelay : TimeSpan.FromTicks((long)ticks);
     }
