@@ -112,7 +112,8 @@ RETURNING id, queue, state, attempt, concurrency_key;
 SELECT state FROM jobs WHERE id = @job_id;
 
 -- name: CancelWaiting
-UPDATE jobs SET state = 6, finished_at = @now, updated_at = @now WHERE id = @job_id AND state IN (1, 3);
+UPDATE jobs SET state = 6, finished_at = @now, updated_at = @now WHERE id = @job_id AND state IN (1, 3)
+RETURNING concurrency_key;
 
 -- name: CancelRunning
 UPDATE jobs SET cancel_requested = 1, updated_at = @now WHERE id = @job_id AND state = 2;
