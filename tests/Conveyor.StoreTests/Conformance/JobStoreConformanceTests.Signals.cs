@@ -94,16 +94,25 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     [InlineData(JobOutcome.Succeeded)]
     [InlineData(JobOutcome.Failed)]
     [InlineData(JobOutcome.Cancelled)]
-    public async Task Finishing_a_keyed_job_raises_jobs_ready_for_any_queue(JobOutcome outcome)
+    [InlineData(JobOutcome.Retry)]
+    [InlineData(JobOutcome.Released)]
+    public async Task A_keyed_job_leaving_running_raises_jobs_ready_for_any_queue(JobOutcome outcome)
     {
         await InsertManyAsync([Job(queue: "a", concurrencyKey: "k"), Job(queue: "b", concurrencyKey: "k")]);
         var head = await ClaimOneAsync("a");
         Time.Advance(TimeSpan.FromSeconds(2));
         var ready = RecordJobsReady();
 
-        Assert.True(await CompleteAsync(head, outcome, error: "x"));
+        Assert.True(await CompleteAsync(head, outcome, error: "x", retryDelay: TimeSpan.FromSeconds(30)));
 
-        Assert.Equal([(StoreSignals.AnyQueue, Start.AddSeconds(2))], ready);
+        Assert.Contains((StoreSignals.AnyQueue, Start.AddSeconds(2)), ready);
+        var expectedOwnQueue = outcome switch
+        {
+            JobOutcome.Retry => [("a", Start.AddSeconds(32))],
+            JobOutcome.Released => [("a", Start.AddSeconds(2))],
+            _ => Array.Empty<(string, DateTimeOffset)>(),
+        };
+        Assert.Equal(expectedOwnQueue, ready.Where(r => r.Queue != StoreSignals.AnyQueue));
     }
 
     [Fact]
