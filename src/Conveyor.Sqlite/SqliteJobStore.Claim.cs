@@ -111,7 +111,15 @@ public sealed partial class SqliteJobStore
     public Task<bool> JobLogAppendAsync(JobLogAppendParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return WriteAsync(now => FencedEvent(parameters.Lease, now, JobEventKind.Log, parameters.Message), cancellationToken);
+        return WriteAsync(now =>
+        {
+            // A log line is a change like any other (only heartbeats leave updated_at alone); the touch is fenced too.
+            var touch = Named("AttemptTouch");
+            touch.Parameters.AddWithValue("@now", now);
+            touch.Parameters.AddWithValue("@job_id", parameters.Lease.JobId);
+            touch.Parameters.AddWithValue("@token", parameters.Lease.LeaseToken);
+            return touch.ExecuteNonQuery() == 1 && FencedEvent(parameters.Lease, now, JobEventKind.Log, parameters.Message);
+        }, cancellationToken);
     }
 
     private bool FencedEvent(JobLease lease, long now, JobEventKind kind, string? message)

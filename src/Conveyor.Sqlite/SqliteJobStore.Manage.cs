@@ -8,28 +8,32 @@ public sealed partial class SqliteJobStore
     public async Task<JobCancelResult> JobCancelAsync(JobCancelParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var outcome = await WriteAsync(now =>
+        var (outcome, freedKey) = await WriteAsync(now =>
         {
             switch (StoredState(parameters.JobId))
             {
                 case null:
-                    return JobCancelOutcome.NotFound;
+                    return (JobCancelOutcome.NotFound, false);
                 case JobState.Pending or JobState.AwaitingInput:
-                    Transition("CancelWaiting", parameters.JobId, now);
+                    var cancel = Named("CancelWaiting");
+                    cancel.Parameters.AddWithValue("@job_id", parameters.JobId);
+                    cancel.Parameters.AddWithValue("@now", now);
+                    var keyed = cancel.ExecuteScalar() is string;
                     AddEvent(Named("EventInsert"), parameters.JobId, now, JobEventKind.Cancelled, parameters.Actor, "Cancelled before it ran.");
-                    return JobCancelOutcome.Cancelled;
+                    return (JobCancelOutcome.Cancelled, keyed);
                 case JobState.Running:
                     Transition("CancelRunning", parameters.JobId, now);
                     AddEvent(Named("EventInsert"), parameters.JobId, now, JobEventKind.CancelRequested, parameters.Actor, "Cancellation requested while running.");
-                    return JobCancelOutcome.CancelRequested;
+                    return (JobCancelOutcome.CancelRequested, false);
                 default:
-                    return JobCancelOutcome.AlreadyFinished;
+                    return (JobCancelOutcome.AlreadyFinished, false);
             }
         }, cancellationToken);
         if (outcome == JobCancelOutcome.CancelRequested)
             Signals.PublishCancelRequested(parameters.JobId);
-        else if (outcome == JobCancelOutcome.Cancelled)
-            Signals.PublishJobsReady(StoreSignals.AnyQueue, _time.GetUtcNow()); // a key it held back may be free now
+        // A cancelled waiting job of a concurrency key may have blocked the key's later jobs, in any queue.
+        if (freedKey)
+            Signals.PublishJobsReady(StoreSignals.AnyQueue, _time.GetUtcNow());
         return new JobCancelResult(outcome, outcome == JobCancelOutcome.NotFound ? null : await JobGetAsync(parameters.JobId, cancellationToken));
     }
 

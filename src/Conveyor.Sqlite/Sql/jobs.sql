@@ -67,6 +67,10 @@ RETURNING jobs.id, jobs.cancel_requested;
 UPDATE jobs SET progress_percent = @percent, progress_phase = @phase, progress_message = @message, updated_at = @now
 WHERE id = @job_id AND lease_token = @token AND state = 2;
 
+-- name: AttemptTouch
+-- Stamps updated_at for a write about an attempt (a log line), only while the job runs under the given token.
+UPDATE jobs SET updated_at = @now WHERE id = @job_id AND lease_token = @token AND state = 2;
+
 -- name: CompleteEvents
 -- Runs before CompleteUpdate, while the fenced jobs are still running under their tokens.
 -- @items: JSON array of {id, token, state, event, error, actor, result, artifacts, delay, uncharge}.
@@ -112,7 +116,8 @@ RETURNING id, queue, state, attempt, concurrency_key;
 SELECT state FROM jobs WHERE id = @job_id;
 
 -- name: CancelWaiting
-UPDATE jobs SET state = 6, finished_at = @now, updated_at = @now WHERE id = @job_id AND state IN (1, 3);
+UPDATE jobs SET state = 6, finished_at = @now, updated_at = @now WHERE id = @job_id AND state IN (1, 3)
+RETURNING concurrency_key;
 
 -- name: CancelRunning
 UPDATE jobs SET cancel_requested = 1, updated_at = @now WHERE id = @job_id AND state = 2;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Conveyor.StoreTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -86,4 +87,64 @@ public abstract partial class JobStoreConformanceTests<TFactory> : IAsyncLifetim
 
     protected async Task<List<JobEventKind>> HistoryAsync(long id) =>
         (await Store.JobEventsListAsync(new JobEventsListParams(id), CancellationToken.None)).Select(e => e.Kind).ToList();
+
+    /// <summary>The whole job row as JSON text, to prove that a refused call changed nothing.</summary>
+    protected async Task<string> SnapshotAsync(long id) => JsonSerializer.Serialize(await GetAsync(id));
+
+    protected async Task<IReadOnlyList<JobEvent>> EventsAsync(long id, long afterEventId = 0, int limit = 1000) =>
+        await Store.JobEventsListAsync(new JobEventsListParams(id, afterEventId, limit), CancellationToken.None);
+
+    protected static JobCompletion Completion(
+        ClaimedJob job,
+        JobOutcome outcome,
+        string? error = null,
+        TimeSpan retryDelay = default,
+        string? result = null,
+        IReadOnlyList<JobArtifact>? artifacts = null,
+        long? token = null,
+        string actor = "worker-1") => new()
+        {
+            Lease = new JobLease(job.Id, token ?? job.LeaseToken),
+            Outcome = outcome,
+            Error = error,
+            RetryDelay = retryDelay,
+            Result = result,
+            Artifacts = artifacts,
+            Actor = actor,
+        };
+
+    protected async Task<IReadOnlyList<long>> CompleteManyAsync(IEnumerable<JobCompletion> completions, IJobStore? store = null) =>
+        await (store ?? Store).JobsCompleteAsync(new JobsCompleteParams(completions.ToList()), CancellationToken.None);
+
+    protected Task<JobsHeartbeatResult> HeartbeatAsync(params JobLease[] leases) =>
+        Store.JobsHeartbeatAsync(new JobsHeartbeatParams(leases, Lease), CancellationToken.None);
+
+    protected Task<IReadOnlyList<ReapedJob>> ReapAsync(int limit = 100, IJobStore? store = null) =>
+        (store ?? Store).JobsReapAsync(new JobsReapParams(limit), CancellationToken.None);
+
+    protected Task<JobCancelResult> CancelAsync(long id, string? actor = "admin") =>
+        Store.JobCancelAsync(new JobCancelParams(id, actor), CancellationToken.None);
+
+    protected Task<JobRequeueResult> RequeueAsync(long id, string? actor = "admin") =>
+        Store.JobRequeueAsync(new JobRequeueParams(id, actor), CancellationToken.None);
+
+    protected Task SetPausedAsync(string queue, bool paused) =>
+        Store.QueueSetPausedAsync(new QueueSetPausedParams(queue, paused), CancellationToken.None);
+
+    /// <summary>Every job matching <paramref name="query"/> (all jobs by default), newest first, read page by page.</summary>
+    protected async Task<List<JobInfo>> ListAllAsync(JobQuery? query = null)
+    {
+        var jobs = new List<JobInfo>();
+        var q = (query ?? new JobQuery()) with { Limit = 1000, Cursor = null };
+        while (true)
+        {
+            var page = await Store.JobsListAsync(q, CancellationToken.None);
+            jobs.AddRange(page.Jobs);
+            if (page.NextCursor is null)
+                return jobs;
+            q = q with { Cursor = page.NextCursor };
+        }
+    }
+
+    protected async Task<int> CountJobsAsync(JobQuery? query = null) => (await ListAllAsync(query)).Count;
 }
