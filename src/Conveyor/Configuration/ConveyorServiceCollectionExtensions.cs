@@ -3,6 +3,7 @@ using Conveyor.Configuration;
 using Conveyor.Storage;
 using Conveyor.Worker;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -34,7 +35,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StoreAccessor>();
         services.TryAddSingleton<Conveyor.IJobClient, JobClient>();
-        services.AddHostedService<ConveyorWorker>();
+        // Calling AddConveyor again adds configuration, never a second worker host.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyorWorker>());
         return services;
     }
 }

@@ -9,25 +9,10 @@ namespace Conveyor.Worker;
 /// </summary>
 internal sealed class LeaseKeeper(ConveyorOptions options, IJobStore store, RunningJobs running, TimeProvider time, ILogger logger)
 {
-    public async Task RunAsync(CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.HeartbeatInterval, time, stop);
-                await BeatAsync(stop);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Heartbeat failed; leases expire after {LeaseDuration} unless a later heartbeat succeeds", options.LeaseDuration);
-            }
-        }
-    }
+    public Task RunAsync(CancellationToken stop) => PeriodicLoop.RunAsync(
+        options.HeartbeatInterval, time, BeatAsync,
+        e => logger.LogError(e, "Heartbeat failed; leases expire after {LeaseDuration} unless a later heartbeat succeeds", options.LeaseDuration),
+        stop);
 
     internal async Task BeatAsync(CancellationToken cancellationToken)
     {

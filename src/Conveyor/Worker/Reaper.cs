@@ -11,25 +11,10 @@ internal sealed class Reaper(ConveyorOptions options, IJobStore store, TimeProvi
 {
     private const int BatchSize = 1000;
 
-    public async Task RunAsync(CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.ReaperInterval, time, stop);
-                await ReapAsync(stop);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Looking for stuck jobs failed; trying again in {Interval}", options.ReaperInterval);
-            }
-        }
-    }
+    public Task RunAsync(CancellationToken stop) => PeriodicLoop.RunAsync(
+        options.ReaperInterval, time, ReapAsync,
+        e => logger.LogError(e, "Looking for stuck jobs failed; trying again in {Interval}", options.ReaperInterval),
+        stop);
 
     internal async Task ReapAsync(CancellationToken cancellationToken)
     {
