@@ -21,7 +21,7 @@ public interface IJobClient
 
     /// <summary>Submits one job by kind name with a JSON payload (for gateways such as an HTTP API).</summary>
     /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />
-    Task<EnqueueResult> EnqueueAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
+    Task<EnqueueResult> EnqueueJsonAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Submits many jobs of one type in one transaction: all are stored or none.</summary>
     /// <inheritdoc cref="EnqueueAsync{TPayload}(TPayload, EnqueueOptions?, CancellationToken)" path="/exception" />

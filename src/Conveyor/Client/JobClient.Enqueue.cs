@@ -15,7 +15,7 @@ internal sealed partial class JobClient
         return (await InsertAsync([job], cancellationToken))[0];
     }
 
-    public async Task<EnqueueResult> EnqueueAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<EnqueueResult> EnqueueJsonAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         var type = TypeFor(kind, "kind");
         var job = Build(type, CheckJson(type, payloadJson, "payload"), options, "");

@@ -68,7 +68,7 @@ public sealed class EnqueueValidationTests : IAsyncLifetime
 
     [Fact]
     public Task A_valid_json_submission_reaches_the_store() =>
-        ReachesTheStore(() => Client().EnqueueAsync(ReportKind, """{"name":"monthly"}"""));
+        ReachesTheStore(() => Client().EnqueueJsonAsync(ReportKind, """{"name":"monthly"}"""));
 
     [Fact]
     public Task A_valid_typed_batch_reaches_the_store() =>
@@ -111,7 +111,7 @@ public sealed class EnqueueValidationTests : IAsyncLifetime
     [InlineData("")]
     public async Task An_unknown_kind_is_refused(string kind)
     {
-        var e = await Refused("kind", () => Client().EnqueueAsync(kind, "{}"));
+        var e = await Refused("kind", () => Client().EnqueueJsonAsync(kind, "{}"));
         Assert.Contains(kind.Length == 0 ? "required" : $"'{kind}'", e.Reason, StringComparison.Ordinal);
     }
 
@@ -160,7 +160,7 @@ public sealed class EnqueueValidationTests : IAsyncLifetime
     [InlineData("""{name:"a"}""")]
     [InlineData("not json")]
     public Task Malformed_json_is_refused(string json) =>
-        Refused("payload", () => Client().EnqueueAsync(ReportKind, json));
+        Refused("payload", () => Client().EnqueueJsonAsync(ReportKind, json));
 
     [Theory]
     [InlineData("""{"name":5}""")]
@@ -169,7 +169,7 @@ public sealed class EnqueueValidationTests : IAsyncLifetime
     [InlineData("42")]
     public async Task Json_that_does_not_fit_the_payload_type_is_refused(string json)
     {
-        var e = await Refused("payload", () => Client().EnqueueAsync(ReportKind, json));
+        var e = await Refused("payload", () => Client().EnqueueJsonAsync(ReportKind, json));
         Assert.Contains(nameof(ReportRequest), e.Reason, StringComparison.Ordinal);
     }
 
@@ -177,13 +177,13 @@ public sealed class EnqueueValidationTests : IAsyncLifetime
     [InlineData("null")]
     [InlineData(" null ")]
     public Task Json_null_is_refused(string json) =>
-        Refused("payload", () => Client().EnqueueAsync(ReportKind, json));
+        Refused("payload", () => Client().EnqueueJsonAsync(ReportKind, json));
 
     [Theory]
     [InlineData("")]
     [InlineData("  ")]
     public Task Missing_json_is_refused(string json) =>
-        Refused("payload", () => Client().EnqueueAsync(ReportKind, json));
+        Refused("payload", () => Client().EnqueueJsonAsync(ReportKind, json));
 
     [Fact]
     public async Task Json_over_the_size_limit_is_refused_counting_utf8_bytes()
@@ -191,8 +191,8 @@ public sealed class EnqueueValidationTests : IAsyncLifetime
         // 'é' is one character but two UTF-8 bytes: 11 + 2 × 26 = 63 bytes fits in 64, 11 + 2 × 27 = 65 does not.
         var client = Client(o => o.MaxPayloadBytes = 64);
 
-        await ReachesTheStore(() => client.EnqueueAsync(ReportKind, $$"""{"name":"{{new string('é', 26)}}"}"""));
-        var e = await Refused("payload", () => client.EnqueueAsync(ReportKind, $$"""{"name":"{{new string('é', 27)}}"}"""));
+        await ReachesTheStore(() => client.EnqueueJsonAsync(ReportKind, $$"""{"name":"{{new string('é', 26)}}"}"""));
+        var e = await Refused("payload", () => client.EnqueueJsonAsync(ReportKind, $$"""{"name":"{{new string('é', 27)}}"}"""));
         Assert.Contains("65 bytes", e.Reason, StringComparison.Ordinal);
     }
 
