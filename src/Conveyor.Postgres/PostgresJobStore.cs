@@ -104,6 +104,9 @@ public sealed partial class PostgresJobStore : IJobStore
         return command;
     }
 
+    /// <summary>The named statement as this store runs it, with its clock and notification parameters (for plan checks).</summary>
+    internal NpgsqlCommand CreateCommand(NpgsqlConnection connection, string name) => Command(connection, name);
+
     /// <summary>Runs <paramref name="work"/> again when PostgreSQL chose its transaction as a deadlock victim.</summary>
     private static async Task<T> RetryDeadlocksAsync<T>(Func<Task<T>> work)
     {

@@ -62,7 +62,8 @@ ORDER BY i.ord;
 -- take different jobs. The id = ANY(ARRAY(...)) form keeps the plan an index scan of jobs_claim (a join against
 -- the locked subquery can turn into a sequential scan). A keyed job must pass the key rule in this statement's
 -- snapshot (cheap, skips the jobs blocked behind their key's head) and then concurrency_key_admits, which
--- serialises the claims of one key and counts with a fresh snapshot.
+-- serialises the claims of one key and counts with a fresh snapshot. The redundant "IS NOT NULL" lets a subquery
+-- that the planner hashes still read the partial key indexes instead of the whole table.
 WITH claimed AS (
     UPDATE {schema}.jobs SET
         state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = {now} + @lease,
@@ -75,9 +76,9 @@ WITH claimed AS (
                 WHEN j.concurrency_key IS NULL THEN true
                 WHEN j.concurrency_limit = 1 AND (
                      EXISTS (SELECT 1 FROM {schema}.jobs AS k
-                             WHERE k.concurrency_key = j.concurrency_key AND k.state IN (2, 3))
+                             WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
                   OR EXISTS (SELECT 1 FROM {schema}.jobs AS k
-                             WHERE k.concurrency_key = j.concurrency_key AND k.state = 1
+                             WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state = 1
                                AND (k.first_run_at, k.id) < (j.first_run_at, j.id))) THEN false
                 ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
               END
