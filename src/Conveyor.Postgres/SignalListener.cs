@@ -37,7 +37,7 @@ internal sealed class SignalListener : IAsyncDisposable
             Pooling = false,
             KeepAlive = 30,
             TcpKeepAlive = true,
-            ApplicationName = "conveyor-listener",
+            ApplicationName = $"conveyor-listener {origin}",
         }.ConnectionString;
         _channel = channel;
         _origin = origin;
@@ -52,7 +52,7 @@ internal sealed class SignalListener : IAsyncDisposable
 
     public void Start()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
             _loop = Task.Run(RunAsync);
     }
 
@@ -124,8 +124,9 @@ internal sealed class SignalListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        // Interlocked: a Start racing with disposal either sees the flag or its loop is awaited here.
+        Interlocked.Exchange(ref _started, 1);
         if (_loop is not null)
             await _loop;
-        _stop.Dispose();
     }
 }

@@ -1,9 +1,11 @@
 using Conveyor.Postgres;
+using Conveyor.StoreTests.Infrastructure;
 using Npgsql;
 
 namespace Conveyor.StoreTests.Postgres;
 
 /// <summary>What only PostgreSQL can show about the claim: its plan, and how it serialises a concurrency key.</summary>
+[RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
 public sealed class PostgresClaimTests : IAsyncLifetime
 {
     private readonly PostgresStoreFactory _factory = new();

@@ -1,9 +1,11 @@
 using Conveyor.Postgres;
+using Conveyor.StoreTests.Infrastructure;
 using Npgsql;
 
 namespace Conveyor.StoreTests.Postgres;
 
 /// <summary>Versioned migrations of the PostgreSQL store: once under an advisory lock, and refusing a newer schema.</summary>
+[RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
 public sealed class PostgresMigrationTests : IAsyncLifetime
 {
     private readonly PostgresStoreFactory _factory = new();

@@ -1,9 +1,12 @@
 using Conveyor.Postgres;
+using Conveyor.StoreTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Conveyor.StoreTests.Postgres;
 
 /// <summary>LISTEN/NOTIFY: what one store instance commits wakes every other instance on the same schema, once.</summary>
+[RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
 public sealed class PostgresSignalTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
@@ -73,6 +76,33 @@ public sealed class PostgresSignalTests : IAsyncLifetime
 
         lock (seen)
             Assert.Equal(["own", "marker"], seen);
+    }
+
+    [Fact]
+    public async Task A_listener_whose_connection_dies_reconnects_wakes_every_queue_once_and_hears_later_notifications()
+    {
+        var anyQueue = Expect<DateTimeOffset>();
+        var mail = Expect<bool>();
+        _other.Signals.JobsReady += (queue, at) =>
+        {
+            if (queue == StoreSignals.AnyQueue)
+                anyQueue.TrySetResult(at);
+            else if (queue == "mail")
+                mail.TrySetResult(true);
+        };
+
+        await using (var admin = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @name", admin);
+            kill.Parameters.AddWithValue("name", $"conveyor-listener {_other.Origin}");
+            Assert.Equal(1L, await kill.ExecuteScalarAsync());
+        }
+
+        // Announcements made while it was down are lost, so the reconnected listener wakes every queue once.
+        Assert.Equal(Start, await anyQueue.Task.WaitAsync(Patience));
+        await _one.JobsInsertAsync(new JobsInsertParams([Job("mail")]), CancellationToken.None);
+        Assert.True(await mail.Task.WaitAsync(Patience));
     }
 
     [Fact]
