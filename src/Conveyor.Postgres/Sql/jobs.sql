@@ -74,12 +74,13 @@ WITH claimed AS (
           AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
           AND CASE
                 WHEN j.concurrency_key IS NULL THEN true
-                WHEN j.concurrency_limit = 1 AND (
-                     EXISTS (SELECT 1 FROM {schema}.jobs AS k
-                             WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
-                  OR EXISTS (SELECT 1 FROM {schema}.jobs AS k
-                             WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state = 1
-                               AND (k.first_run_at, k.id) < (j.first_run_at, j.id))) THEN false
+                WHEN (SELECT count(*) FROM {schema}.jobs AS k
+                      WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
+                   + (SELECT count(*) FROM (SELECT 1 FROM {schema}.jobs AS k
+                                            WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL
+                                              AND k.state = 1 AND (k.first_run_at, k.id) < (j.first_run_at, j.id)
+                                            LIMIT j.concurrency_limit) AS ahead)
+                   >= j.concurrency_limit THEN false
                 ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
               END
         ORDER BY j.priority, j.run_at, j.id
