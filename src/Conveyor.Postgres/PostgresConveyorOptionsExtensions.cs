@@ -1,5 +1,6 @@
 using Conveyor.Postgres;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor;
 
@@ -17,6 +18,6 @@ public static class PostgresConveyorOptionsExtensions
         var storeOptions = new PostgresStoreOptions { ConnectionString = connectionString };
         configure?.Invoke(storeOptions);
         storeOptions.Validate();
-        return options.UseStore(services => new PostgresJobStore(storeOptions, services.GetService<TimeProvider>()));
+        return options.UseStore(services => new PostgresJobStore(storeOptions, services.GetService<TimeProvider>(), services.GetService<ILogger<PostgresJobStore>>()));
     }
 }

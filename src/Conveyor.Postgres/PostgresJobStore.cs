@@ -52,9 +52,6 @@ public sealed partial class PostgresJobStore : IJobStore
     /// <summary>The schema that holds this store's tables.</summary>
     public string Schema => _options.Schema;
 
-    /// <summary>The connection string this store was created with.</summary>
-    public string ConnectionString => _options.ConnectionString;
-
     /// <summary>The NOTIFY channel of this schema: every store instance on it listens there.</summary>
     internal string Channel { get; }
 
