@@ -20,6 +20,61 @@ if ! dotnet build Conveyor.slnx -c Release -nologo -v quiet; then
   exit 1
 fi
 
+# A throwaway PostgreSQL 15 cluster for the PostgreSQL store tests: a temporary data directory, a free port on
+# 127.0.0.1, no fsync; stopped and removed on exit. initdb and pg_ctl refuse to run as root, so as root they run as
+# the postgres user. Tests find it through CONVEYOR_TEST_PG.
+pg_dir=""
+pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_postgres() {
+  if [ -n "$pg_dir" ] && [ -d "$pg_dir" ]; then
+    pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1
+    rm -rf "$pg_dir"
+  fi
+}
+start_postgres() {
+  pg_bin=""
+  for dir in /usr/lib/postgresql/15/bin "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")"; do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then pg_bin=$dir; break; fi
+  done
+  if [ -z "$pg_bin" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing postgresql-15"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15) >/dev/null 2>&1
+    [ -x /usr/lib/postgresql/15/bin/initdb ] && pg_bin=/usr/lib/postgresql/15/bin
+  fi
+  if [ -z "$pg_bin" ]; then
+    echo "test.sh: PostgreSQL 15 (initdb, pg_ctl) was not found and could not be installed; the PostgreSQL tests will fail." >&2
+    return 1
+  fi
+  if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --no-create-home postgres >/dev/null 2>&1
+  fi
+  pg_dir=$(mktemp -d /tmp/conveyor-pg.XXXXXX)
+  chmod 755 "$pg_dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$pg_dir"
+  if ! pg_as "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --no-sync >"$pg_dir/initdb.log" 2>&1; then
+    cat "$pg_dir/initdb.log" >&2
+    return 1
+  fi
+  for _ in 1 2 3 4 5; do
+    pg_port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null && continue   # something already listens there
+    if pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 start \
+         -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; then
+      if pg_as "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres conveyor_test; then
+        export CONVEYOR_TEST_PG="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=conveyor_test"
+        echo "== PostgreSQL $("$pg_bin/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
+        return 0
+      fi
+      pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1
+    fi
+  done
+  echo "test.sh: could not start PostgreSQL; see $pg_dir/server.log" >&2
+  tail -20 "$pg_dir/server.log" >&2
+  return 1
+}
+trap stop_postgres EXIT
+start_postgres
+
 status=0
 for project in tests/*/; do
   name=$(basename "$project")

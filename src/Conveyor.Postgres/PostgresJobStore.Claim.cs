@@ -1,0 +1,108 @@
+using Conveyor.Storage;
+using Npgsql;
+
+namespace Conveyor.Postgres;
+
+public sealed partial class PostgresJobStore
+{
+    /// <inheritdoc />
+    /// <remarks>One statement: choose and lock with SKIP LOCKED, update, and write the started events.</remarks>
+    public async Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var claim = Command(connection, "JobsClaim");
+        claim.Parameters.AddWithValue("queue", parameters.Queue);
+        claim.Parameters.AddWithValue("limit", parameters.Limit);
+        claim.Parameters.AddWithValue("lease", parameters.LeaseDuration);
+        claim.Parameters.AddWithValue("worker", parameters.WorkerId);
+        var claimed = new List<ClaimedJob>();
+        await using var r = await claim.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new ClaimedJob
+            {
+                Id = r.GetInt64(0),
+                Kind = r.GetString(1),
+                Queue = r.GetString(2),
+                Priority = (JobPriority)r.GetInt16(3),
+                Payload = r.GetString(4),
+                Attempt = r.GetInt32(5),
+                MaxAttempts = r.GetInt32(6),
+                LeaseToken = r.GetInt64(7),
+                LeaseExpiresAt = r.GetFieldValue<DateTimeOffset>(8),
+                ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
+                Principal = Principal(r, 10),
+                CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
+            });
+        }
+        return claimed;
+    }
+
+    /// <inheritdoc />
+    public async Task<JobsHeartbeatResult> JobsHeartbeatAsync(JobsHeartbeatParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Leases.Count == 0)
+            return new JobsHeartbeatResult([], []);
+        var held = await RetryDeadlocksAsync(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var beat = Command(connection, "JobsHeartbeat");
+            beat.Parameters.AddWithValue("lease", parameters.LeaseDuration);
+            beat.Parameters.AddWithValue("ids", parameters.Leases.Select(l => l.JobId).ToArray());
+            beat.Parameters.AddWithValue("tokens", parameters.Leases.Select(l => l.LeaseToken).ToArray());
+            var held = new Dictionary<long, bool>();
+            await using var r = await beat.ExecuteReaderAsync(cancellationToken);
+            while (await r.ReadAsync(cancellationToken))
+                held[r.GetInt64(0)] = r.GetBoolean(1);
+            return held;
+        });
+        return new JobsHeartbeatResult(
+            parameters.Leases.Select(l => l.JobId).Where(id => !held.ContainsKey(id)).ToList(),
+            held.Where(h => h.Value).Select(h => h.Key).ToList());
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> JobProgressSetAsync(JobProgressSetParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var progress = parameters.Progress;
+        var text = string.Join(" · ", new[] { progress.Percent is { } p ? $"{p:0.#}%" : null, progress.Phase, progress.Message }.Where(s => s is not null));
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var set = Command(connection, "ProgressSet");
+        set.Parameters.Add(new NpgsqlParameter<double?>("percent", NpgsqlTypes.NpgsqlDbType.Double) { TypedValue = progress.Percent });
+        set.Parameters.Add(Text("phase", progress.Phase));
+        set.Parameters.Add(Text("message", progress.Message));
+        set.Parameters.Add(Text("text", text));
+        set.Parameters.AddWithValue("job_id", parameters.Lease.JobId);
+        set.Parameters.AddWithValue("token", parameters.Lease.LeaseToken);
+        return (long)(await set.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> JobLogAppendAsync(JobLogAppendParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var log = Command(connection, "LogAppend");
+        log.Parameters.Add(Text("message", parameters.Message));
+        log.Parameters.AddWithValue("job_id", parameters.Lease.JobId);
+        log.Parameters.AddWithValue("token", parameters.Lease.LeaseToken);
+        return (long)(await log.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    /// <summary>A text parameter that may be null.</summary>
+    private static NpgsqlParameter Text(string name, string? value) =>
+        new NpgsqlParameter<string?>(name, NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = value };
+
+    private static JobPrincipal Principal(NpgsqlDataReader r, int tenantColumn)
+    {
+        var tenant = r.GetString(tenantColumn);
+        return new JobPrincipal(
+            r.IsDBNull(tenantColumn + 1) ? null : r.GetString(tenantColumn + 1),
+            tenant.Length == 0 ? null : tenant,
+            r.GetFieldValue<string[]>(tenantColumn + 2));
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Conveyor.Storage;
+
+namespace Conveyor.Postgres;
+
+public sealed partial class PostgresJobStore
+{
+    private const string StuckMessage = "Stuck: the lease expired without a heartbeat (the worker died or stalled); recovered by the reaper.";
+
+    /// <inheritdoc />
+    /// <remarks>One statement for the whole batch: the completions travel as arrays and are joined with the jobs they fence.</remarks>
+    public async Task<IReadOnlyList<long>> JobsCompleteAsync(JobsCompleteParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Completions.Count == 0)
+            return [];
+        // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
+        var completions = parameters.Completions.DistinctBy(c => c.Lease.JobId).ToArray();
+        var targets = completions.Select(Target).ToArray();
+        var (applied, ready) = await RetryDeadlocksAsync(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var complete = Command(connection, "JobsComplete");
+            var p = complete.Parameters;
+            p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
+            p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
+            p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
+            p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
+            p.AddWithValue("uncharges", completions.Select(c => c.Outcome == JobOutcome.Released ? 1 : 0).ToArray());
+            p.AddWithValue("delays", completions.Select(c => c.Outcome == JobOutcome.Retry ? c.RetryDelay : TimeSpan.Zero).ToArray());
+            p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
+            p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
+            p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
+            p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
+                ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
+            var applied = new List<long>(completions.Length);
+            var ready = new List<(string, DateTimeOffset)>();
+            await using var r = await complete.ExecuteReaderAsync(cancellationToken);
+            while (await r.ReadAsync(cancellationToken))
+            {
+                applied.Add(r.GetInt64(0));
+                if (r.GetInt16(2) == (short)JobState.Pending)
+                    ready.Add((r.GetString(1), r.GetFieldValue<DateTimeOffset>(3)));
+                if (r.GetBoolean(4))
+                    ready.Add((StoreSignals.AnyQueue, r.GetFieldValue<DateTimeOffset>(5)));
+            }
+            return (applied, ready);
+        });
+        PublishReady(ready);
+        return applied;
+    }
+
+    private static (JobState State, JobEventKind Event) Target(JobCompletion c) => c.Outcome switch
+    {
+        JobOutcome.Succeeded => (JobState.Succeeded, JobEventKind.Succeeded),
+        JobOutcome.Retry => (JobState.Pending, JobEventKind.RetryScheduled),
+        JobOutcome.Failed => (JobState.Failed, JobEventKind.Failed),
+        JobOutcome.Cancelled => (JobState.Cancelled, JobEventKind.Cancelled),
+        JobOutcome.Released => (JobState.Pending, JobEventKind.Released),
+        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Outcome, "Unknown outcome."),
+    };
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ReapedJob>> JobsReapAsync(JobsReapParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var reap = Command(connection, "JobsReap");
+        reap.Parameters.AddWithValue("limit", parameters.Limit);
+        reap.Parameters.AddWithValue("message", StuckMessage);
+        var reaped = new List<ReapedJob>();
+        var ready = new List<(string, DateTimeOffset)>();
+        await using (var r = await reap.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await r.ReadAsync(cancellationToken))
+            {
+                var job = new ReapedJob(r.GetInt64(0), r.GetString(1), (JobState)r.GetInt16(2), r.GetInt32(3));
+                reaped.Add(job);
+                var now = r.GetFieldValue<DateTimeOffset>(5);
+                if (job.State == JobState.Pending)
+                    ready.Add((job.Queue, now));
+                if (r.GetBoolean(4))
+                    ready.Add((StoreSignals.AnyQueue, now));
+            }
+        }
+        PublishReady(ready);
+        return reaped;
+    }
+}
+
+/// <summary>JSON settings for what the store itself serialises (artefacts).</summary>
+internal static class StoreJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,139 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Conveyor.Postgres;
+
+/// <summary>
+/// The scale-out store: any number of worker processes on any number of machines share one queue in PostgreSQL.
+/// Claims lock rows with <c>FOR UPDATE SKIP LOCKED</c>, every transition writes its history event in the same
+/// statement, and commits that make work ready (or request a cancellation) send a NOTIFY that every other store
+/// instance on the same schema turns into its <see cref="Signals"/>.
+/// </summary>
+/// <remarks>
+/// The clock is the database's (<c>clock_timestamp()</c> once per statement, one clock for every node, so skewed node clocks change nothing),
+/// unless the store is given a <see cref="TimeProvider"/> other than <see cref="TimeProvider.System"/>, as tests do
+/// with a fake clock: then that provider's time is passed with each statement.
+/// </remarks>
+public sealed partial class PostgresJobStore : IJobStore
+{
+    private readonly PostgresStoreOptions _options;
+    private readonly TimeProvider? _clock;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly SqlText _sql;
+    private readonly SignalListener _listener;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    /// <summary>
+    /// Creates a store over the database and schema named in <paramref name="options"/>. With
+    /// <paramref name="time"/> null or <see cref="TimeProvider.System"/> the database's clock is used; any other
+    /// provider (a test clock) supplies now instead.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message names every problem.</exception>
+    public PostgresJobStore(PostgresStoreOptions options, TimeProvider? time = null, ILogger<PostgresJobStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _clock = time is null || ReferenceEquals(time, TimeProvider.System) ? null : time;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _sql = new SqlText(options.Schema);
+        Channel = $"conveyor:{options.Schema}";
+        _listener = new SignalListener(options, Channel, Origin, Signals, () => _clock?.GetUtcNow() ?? TimeProvider.System.GetUtcNow(), _logger);
+    }
+
+    /// <inheritdoc />
+    public StoreSignals Signals { get; } = new();
+
+    /// <summary>The schema that holds this store's tables.</summary>
+    public string Schema => _options.Schema;
+
+    /// <summary>The NOTIFY channel of this schema: every store instance on it listens there.</summary>
+    internal string Channel { get; }
+
+    /// <summary>Tags this instance's notifications, so that it does not raise its own signals a second time.</summary>
+    internal string Origin { get; } = Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Completes once the listening connection has run LISTEN (starting it if needed).</summary>
+    internal Task ListeningAsync()
+    {
+        StartListening();
+        return _listener.Listening;
+    }
+
+    private void StartListening()
+    {
+        if (_options.Listen && !_disposed)
+            _listener.Start();
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        StartListening();
+        return await _dataSource.OpenConnectionAsync(cancellationToken);
+    }
+
+    /// <summary>A command for the named SQL block, with the clock and notification parameters it uses.</summary>
+    private NpgsqlCommand Command(NpgsqlConnection connection, string name, NpgsqlTransaction? transaction = null) =>
+        CommandFor(connection, _sql[name], transaction);
+
+    private NpgsqlCommand CommandFor(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
+    {
+        var text = SqlText.WithClock(sql);
+        var command = new NpgsqlCommand(text, connection, transaction);
+        if (!ReferenceEquals(text, sql))
+        {
+            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz)
+            {
+                Value = _clock is null ? DBNull.Value : _clock.GetUtcNow(),
+            });
+        }
+        if (sql.Contains("@channel", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("channel", NpgsqlDbType.Text) { TypedValue = Channel });
+            command.Parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = Origin });
+        }
+        return command;
+    }
+
+    /// <summary>The named statement as this store runs it, with its clock and notification parameters (for plan checks).</summary>
+    internal NpgsqlCommand CreateCommand(NpgsqlConnection connection, string name) => Command(connection, name);
+
+    /// <summary>Runs <paramref name="work"/> again when PostgreSQL chose its transaction as a deadlock victim.</summary>
+    private static async Task<T> RetryDeadlocksAsync<T>(Func<Task<T>> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await work();
+            }
+            catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                // The whole transaction was rolled back; nothing of it is visible. Try it again.
+            }
+        }
+    }
+
+    /// <summary>Raises <see cref="StoreSignals.JobsReady"/> once per queue with its earliest ready time.</summary>
+    private void PublishReady(IEnumerable<(string Queue, DateTimeOffset At)> ready)
+    {
+        foreach (var group in ready.GroupBy(r => r.Queue, StringComparer.Ordinal))
+            Signals.PublishJobsReady(group.Key, group.Min(r => r.At));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        await _listener.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
+}

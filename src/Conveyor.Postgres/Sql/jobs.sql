@@ -1,0 +1,279 @@
+-- Named queries of the PostgreSQL store. Each block starts with "-- name: <Name>" and runs as one statement.
+-- {schema} is the quoted schema, {schema_name} its bare name, {now} the store's clock, one instant per statement:
+-- coalesce(@now, clock_timestamp()) read once as the statement executes (SqlText.WithClock), where @now is null in
+-- production (the database's clock, the same for every node) and a test clock's time in tests.
+-- Every transition writes its history event in the same statement. Statements that make jobs claimable send one
+-- NOTIFY per queue on @channel ("<origin> r <ready-at µs since the epoch> <queue>"), and a cancellation of a
+-- running job sends "<origin> c <job id>"; PostgreSQL delivers them only if the transaction commits.
+
+-- name: QueuesLock
+-- Serialises inserts into the bounded queues of a batch (@queues sorted, so two batches never wait on each other
+-- in opposite orders); the count that follows, a new statement, sees every insert committed before the lock.
+SELECT count(pg_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:queue:' || q, 0)))
+FROM unnest(@queues::text[]) AS q;
+
+-- name: QueuesWaitingCount
+SELECT q, (SELECT count(*) FROM {schema}.jobs WHERE queue = q AND state = 1)
+FROM unnest(@queues::text[]) AS q;
+
+-- name: IdempotencyFind
+-- @indexes are the batch positions of @tenants/@keys; returns the existing job of each key that has one.
+SELECT k.i, j.id, j.kind, j.payload, CASE WHEN j.state = 1 AND j.run_at > {now} THEN 0::smallint ELSE j.state END
+FROM unnest(@indexes::integer[], @tenants::text[], @keys::text[]) AS k(i, tenant, key)
+JOIN {schema}.jobs AS j ON j.tenant = k.tenant AND j.idempotency_key = k.key;
+
+-- name: JobsInsert
+-- One row per array element, ids taken in batch order. A key that a concurrent transaction inserted meanwhile
+-- is skipped (inserted = false) and looked up again by the caller.
+WITH input AS MATERIALIZED (
+    SELECT nextval('{schema}.jobs_id_seq') AS id, x.*
+    FROM unnest(@kinds::text[], @queues::text[], @priorities::integer[], @payloads::text[], @run_ats::timestamptz[],
+                @delays::interval[], @max_attempts::integer[], @concurrency_keys::text[], @concurrency_limits::integer[],
+                @tenants::text[], @idempotency_keys::text[], @users::text[], @roles::text[], @tags::text[])
+         WITH ORDINALITY AS x(kind, queue, priority, payload, run_at, delay, max_attempts, concurrency_key,
+                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, ord)
+),
+inserted AS (
+    INSERT INTO {schema}.jobs (id, kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
+                               concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
+                               created_at, updated_at)
+    SELECT id, kind, queue, 1, priority, payload, coalesce(run_at, {now} + delay), coalesce(run_at, {now} + delay),
+           max_attempts, concurrency_key, concurrency_limit, tenant, idempotency_key, user_id,
+           ARRAY(SELECT jsonb_array_elements_text(roles::jsonb)), ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)),
+           {now}, {now}
+    FROM input ORDER BY ord
+    ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id, queue, run_at, user_id
+),
+enqueued AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor)
+    SELECT id, {now}, 0, 0, user_id FROM inserted ORDER BY id
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM ready_at) * 1000000)::bigint || ' ' || queue)) AS n
+    FROM (SELECT queue, greatest(min(run_at), {now}) AS ready_at FROM inserted GROUP BY queue) AS ready
+)
+SELECT i.ord::integer - 1, i.id, d.id IS NOT NULL, d.run_at, {now}, n.n
+FROM input AS i LEFT JOIN inserted AS d ON d.id = i.id CROSS JOIN notified AS n
+ORDER BY i.ord;
+
+-- name: JobsClaim
+-- Ready jobs of one queue in priority, due time and id order, locked with SKIP LOCKED so that concurrent claimers
+-- take different jobs. The id = ANY(ARRAY(...)) form keeps the plan an index scan of jobs_claim (a join against
+-- the locked subquery can turn into a sequential scan). A keyed job must pass the key rule in this statement's
+-- snapshot (cheap, skips the jobs blocked behind their key's head) and then concurrency_key_admits, which
+-- serialises the claims of one key and counts with a fresh snapshot. The redundant "IS NOT NULL" lets a subquery
+-- that the planner hashes still read the partial key indexes instead of the whole table.
+WITH claimed AS (
+    UPDATE {schema}.jobs SET
+        state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = {now} + @lease,
+        worker_id = @worker, cancel_requested = false, started_at = {now}, updated_at = {now}
+    WHERE id = ANY(ARRAY(
+        SELECT j.id FROM {schema}.jobs AS j
+        WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
+          AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
+          AND CASE
+                WHEN j.concurrency_key IS NULL THEN true
+                WHEN (SELECT count(*) FROM {schema}.jobs AS k
+                      WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
+                   + (SELECT count(*) FROM (SELECT 1 FROM {schema}.jobs AS k
+                                            WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL
+                                              AND k.state = 1 AND (k.first_run_at, k.id) < (j.first_run_at, j.id)
+                                            LIMIT j.concurrency_limit) AS ahead)
+                   >= j.concurrency_limit THEN false
+                ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
+              END
+        ORDER BY j.priority, j.run_at, j.id
+        LIMIT @limit
+        FOR UPDATE SKIP LOCKED))
+      AND state = 1
+    RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
+              concurrency_key, tenant, user_id, roles, created_at
+),
+started AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor)
+    SELECT id, {now}, 1, attempt, @worker FROM claimed ORDER BY id
+)
+SELECT id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
+       concurrency_key, tenant, user_id, roles, created_at
+FROM claimed ORDER BY priority, id;
+
+-- name: JobsHeartbeat
+-- Rows are locked in id order, as JobsComplete does, so a heartbeat and a completion batch never deadlock.
+UPDATE {schema}.jobs SET lease_expires_at = {now} + @lease
+WHERE id = ANY(ARRAY(
+        SELECT j.id FROM {schema}.jobs AS j
+        JOIN unnest(@ids::bigint[], @tokens::bigint[]) AS l(id, token) ON j.id = l.id AND j.lease_token = l.token
+        WHERE j.state = 2
+        ORDER BY j.id
+        FOR UPDATE OF j))
+  AND state = 2
+RETURNING id, cancel_requested;
+
+-- name: ProgressSet
+WITH changed AS (
+    UPDATE {schema}.jobs SET progress_percent = @percent, progress_phase = @phase, progress_message = @message,
+                             updated_at = {now}
+    WHERE id = @job_id AND lease_token = @token AND state = 2
+    RETURNING id, attempt, worker_id
+),
+progressed AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, 2, attempt, worker_id, @text FROM changed
+)
+SELECT count(*) FROM changed;
+
+-- name: LogAppend
+-- A log line is a change like any other (only heartbeats leave updated_at alone); fenced like the event.
+WITH changed AS (
+    UPDATE {schema}.jobs SET updated_at = {now}
+    WHERE id = @job_id AND lease_token = @token AND state = 2
+    RETURNING id, attempt, worker_id
+),
+logged AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, 3, attempt, worker_id, @message FROM changed
+)
+SELECT count(*) FROM changed;
+
+-- name: JobsComplete
+-- One element per completion. A completion applies only while its job runs under the named token. A retry or
+-- release of a job whose cancellation was requested ends it cancelled: a cancel is never lost. Rows are locked
+-- in id order first, so concurrent batches (and heartbeats) that share jobs never deadlock.
+WITH c AS (
+    SELECT * FROM unnest(@ids::bigint[], @tokens::bigint[], @states::integer[], @events::integer[],
+                         @uncharges::integer[], @delays::interval[], @actors::text[], @errors::text[],
+                         @results::text[], @artifacts::text[])
+        AS c(id, token, state, event, uncharge, delay, actor, error, result, artifacts)
+),
+done AS (
+    UPDATE {schema}.jobs AS j SET
+        state            = CASE WHEN j.cancel_requested AND c.state = 1 THEN 6 ELSE c.state END,
+        attempt          = j.attempt - c.uncharge,
+        run_at           = CASE WHEN c.state = 1 AND NOT j.cancel_requested THEN {now} + c.delay ELSE j.run_at END,
+        result           = c.result,
+        artifacts        = c.artifacts,
+        last_error       = coalesce(c.error, j.last_error),
+        lease_expires_at = NULL,
+        cancel_requested = false,
+        finished_at      = CASE WHEN c.state >= 4 OR j.cancel_requested THEN {now} END,
+        updated_at       = {now}
+    FROM c
+    WHERE j.id = c.id AND j.state = 2 AND j.lease_token = c.token
+      AND j.id = ANY(ARRAY(SELECT id FROM {schema}.jobs WHERE id = ANY(@ids::bigint[]) ORDER BY id FOR UPDATE))
+    RETURNING j.id, j.queue, j.state, j.run_at, j.concurrency_key, j.attempt + c.uncharge AS ended_attempt,
+              CASE WHEN j.state = 6 AND c.state = 1 THEN 8 ELSE c.event END AS event, c.actor,
+              CASE WHEN j.state = 6 AND c.state = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
+                   ELSE c.error END AS message
+),
+finished AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, event, ended_attempt, actor, message FROM done ORDER BY id
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM ready_at) * 1000000)::bigint || ' ' || queue)) AS n
+    FROM (SELECT queue, min(run_at) AS ready_at FROM done WHERE state = 1 GROUP BY queue
+          UNION ALL
+          SELECT '*', {now} FROM done WHERE concurrency_key IS NOT NULL HAVING count(*) > 0) AS ready
+)
+SELECT d.id, d.queue, d.state, d.run_at, d.concurrency_key IS NOT NULL, {now}, n.n
+FROM done AS d CROSS JOIN notified AS n;
+
+-- name: JobsReap
+-- One conditional update: rows are chosen and locked with SKIP LOCKED and rechecked on lock, so two reapers at
+-- once never recover a job twice.
+WITH reaped AS (
+    UPDATE {schema}.jobs SET
+        state            = CASE WHEN cancel_requested THEN 6 WHEN attempt >= max_attempts THEN 5 ELSE 1 END,
+        finished_at      = CASE WHEN cancel_requested OR attempt >= max_attempts THEN {now} END,
+        run_at           = {now},
+        lease_expires_at = NULL,
+        cancel_requested = false,
+        last_error       = @message,
+        updated_at       = {now}
+    WHERE id = ANY(ARRAY(
+            SELECT id FROM {schema}.jobs WHERE state = 2 AND lease_expires_at < {now}
+            ORDER BY lease_expires_at LIMIT @limit
+            FOR UPDATE SKIP LOCKED))
+      AND state = 2
+    RETURNING id, queue, state, attempt, concurrency_key
+),
+stuck AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, 10, attempt, 'reaper',
+           @message || ' Now ' || CASE state WHEN 1 THEN 'pending' WHEN 5 THEN 'failed' ELSE 'cancelled' END || '.'
+    FROM reaped ORDER BY id
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' ' || queue)) AS n
+    FROM (SELECT DISTINCT queue FROM reaped WHERE state = 1
+          UNION ALL
+          SELECT '*' FROM reaped WHERE concurrency_key IS NOT NULL HAVING count(*) > 0) AS ready
+)
+SELECT r.id, r.queue, r.state, r.attempt, r.concurrency_key IS NOT NULL, {now}, n.n
+FROM reaped AS r CROSS JOIN notified AS n;
+
+-- name: JobCancel
+-- A waiting job is cancelled at once; a running one is flagged. The last columns read the row as it was before
+-- (this statement's snapshot) to tell an unknown job from a finished one.
+WITH changed AS (
+    UPDATE {schema}.jobs SET
+        state            = CASE WHEN state = 2 THEN 2 ELSE 6 END,
+        cancel_requested = (state = 2),
+        finished_at      = CASE WHEN state = 2 THEN finished_at ELSE {now} END,
+        updated_at       = {now}
+    WHERE id = @job_id AND state IN (1, 2, 3)
+    RETURNING id, state, attempt, concurrency_key
+),
+recorded AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, CASE WHEN state = 6 THEN 8 ELSE 7 END, attempt, @actor,
+           CASE WHEN state = 6 THEN 'Cancelled before it ran.' ELSE 'Cancellation requested while running.' END
+    FROM changed
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || CASE WHEN state = 2 THEN ' c ' || id
+                                                      ELSE ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' *' END)) AS n
+    FROM changed WHERE state = 2 OR concurrency_key IS NOT NULL
+)
+SELECT (SELECT state FROM changed), (SELECT concurrency_key IS NOT NULL FROM changed),
+       (SELECT state FROM {schema}.jobs WHERE id = @job_id), {now}, (SELECT n FROM notified);
+
+-- name: JobRequeue
+WITH changed AS (
+    UPDATE {schema}.jobs SET state = 1, attempt = 0, run_at = {now}, finished_at = NULL, lease_expires_at = NULL,
+                             updated_at = {now}
+    WHERE id = @job_id AND state = 5
+    RETURNING id, queue, attempt
+),
+recorded AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, 9, attempt, @actor, 'Requeued from the dead-letter queue with a fresh attempt budget.' FROM changed
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' ' || queue)) AS n
+    FROM changed
+)
+SELECT (SELECT queue FROM changed), (SELECT state FROM {schema}.jobs WHERE id = @job_id), {now}, (SELECT n FROM notified);
+
+-- name: QueueSetPaused
+WITH saved AS (
+    INSERT INTO {schema}.queues (name, paused, updated_at) VALUES (@queue, @paused, {now})
+    ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
+    RETURNING paused
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' ' || @queue)) AS n
+    FROM saved WHERE NOT paused
+)
+SELECT {now}, (SELECT n FROM notified);
+
+-- name: JobColumns
+id, kind, queue, CASE WHEN state = 1 AND run_at > {now} THEN 0::smallint ELSE state END AS state, priority, payload, run_at,
+attempt, max_attempts, concurrency_key, idempotency_key, tenant, user_id, roles, tags, progress_percent,
+progress_phase, progress_message, result, artifacts, last_error, cancel_requested, created_at, updated_at,
+started_at, finished_at, lease_expires_at
+
+-- name: EventsList
+SELECT id, job_id, at, kind, attempt, actor, message FROM {schema}.job_events
+WHERE job_id = @job_id AND id > @after ORDER BY id LIMIT @limit;

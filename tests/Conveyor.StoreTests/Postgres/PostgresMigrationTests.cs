@@ -1,0 +1,90 @@
+using Conveyor.Postgres;
+using Conveyor.StoreTests.Infrastructure;
+using Npgsql;
+
+namespace Conveyor.StoreTests.Postgres;
+
+/// <summary>Versioned migrations of the PostgreSQL store: once under an advisory lock, and refusing a newer schema.</summary>
+[RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
+public sealed class PostgresMigrationTests : IAsyncLifetime
+{
+    private readonly PostgresStoreFactory _factory = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task Ten_stores_migrating_one_schema_at_once_apply_each_migration_exactly_once()
+    {
+        var schema = _factory.NewLocation();
+        var stores = Enumerable.Range(0, 10).Select(_ => _factory.Open(schema)).ToList();
+
+        // Each migration creates its tables without IF NOT EXISTS: a second application would fail.
+        await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync(CancellationToken.None))));
+
+        Assert.Equal(PostgresJobStore.Migrations[^1].Version, await stores[0].SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(PostgresJobStore.Migrations.Count, await ScalarAsync($"SELECT count(*) FROM \"{schema}\".conveyor_schema"));
+    }
+
+    [Fact]
+    public async Task A_database_with_a_newer_schema_is_refused_with_a_clear_message()
+    {
+        var schema = _factory.NewLocation();
+        await _factory.Open(schema).MigrateAsync(CancellationToken.None);
+        await ScalarAsync($"INSERT INTO \"{schema}\".conveyor_schema (version, name, applied_at) VALUES (99, '0099_future', now())");
+
+        var error = await Assert.ThrowsAsync<ConveyorException>(() => _factory.Open(schema).MigrateAsync(CancellationToken.None));
+
+        Assert.Contains($"'{schema}' has Conveyor schema version 99, newer than this build knows", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_schema_created_by_an_earlier_run_keeps_its_jobs_and_a_fresh_database_reports_version_zero()
+    {
+        var schema = _factory.NewLocation();
+        Assert.Equal(0, await _factory.Open(schema).SchemaVersionAsync(CancellationToken.None));
+        var first = _factory.Open(schema);
+        await first.MigrateAsync(CancellationToken.None);
+        var id = (await first.JobsInsertAsync(new JobsInsertParams([new NewJob { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.System }]), CancellationToken.None))[0].JobId;
+        await first.DisposeAsync();
+
+        var second = _factory.Open(schema);
+        await second.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(JobState.Pending, (await second.JobGetAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Migration_tunes_autovacuum_on_the_jobs_table()
+    {
+        var schema = _factory.NewLocation();
+        await _factory.Open(schema).MigrateAsync(CancellationToken.None);
+
+        var options = await ScalarAsync<string[]>($"SELECT reloptions FROM pg_class WHERE oid = '\"{schema}\".jobs'::regclass");
+
+        Assert.Contains("autovacuum_vacuum_scale_factor=0.01", options);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("quote\"d")]
+    [InlineData("1starts_with_a_digit")]
+    public void A_schema_name_that_is_not_a_plain_identifier_is_refused(string schema)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new PostgresJobStore(new PostgresStoreOptions { ConnectionString = _factory.ConnectionString, Schema = schema }));
+
+        Assert.Contains("Schema:", error.Message, StringComparison.Ordinal);
+    }
+
+    private Task<long> ScalarAsync(string sql) => ScalarAsync<long>(sql);
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync() is T value ? value : default!;
+    }
+}
