@@ -1,0 +1,56 @@
+using Conveyor.Bench;
+using Conveyor.Bench.Stores;
+
+BenchArgs options;
+try
+{
+    options = BenchArgs.Parse(args);
+}
+catch (UsageException e) when (e.IsHelp)
+{
+    Console.WriteLine(e.Message);
+    return 0;
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+var store = BenchStores.Create(options.Store);
+if (store is null)
+{
+    Console.Error.WriteLine($"error: unknown store '{options.Store}'; supported: {string.Join(", ", BenchStores.Names)}");
+    return 2;
+}
+Diagnostics.Enabled = options.Verbose;
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+var results = new List<BenchResult>();
+foreach (var name in options.Workloads)
+{
+    var workload = Workload.Create(name, store, options);
+    if (workload.WantsWarmup && options.Warmup > 0)
+    {
+        Diagnostics.Write($"{name}: warm-up with {Math.Min(options.Warmup, options.Jobs)} jobs");
+        await workload.RunAsync(Math.Min(options.Warmup, options.Jobs), stop.Token);
+    }
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    var result = await workload.RunAsync(options.Jobs, stop.Token);
+    results.Add(result);
+    if (options.Json)
+        Console.WriteLine(result.ToJsonLine());
+    else
+        Console.Error.WriteLine($"{name}: done");
+}
+
+if (!options.Json)
+    Console.Write(BenchResult.Table(results));
+return 0;
