@@ -85,6 +85,7 @@ public sealed partial class SqliteJobStore
                 Exec("RELEASE conveyor_write");
             }
             Exec("COMMIT");
+            AfterCommit();
         }
         catch (Exception e)
         {

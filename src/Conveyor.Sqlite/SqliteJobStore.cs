@@ -52,7 +52,8 @@ public sealed partial class SqliteJobStore : IJobStore
         using (var pragma = writer.CreateCommand())
         {
             pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {SynchronousMode()}; " +
-                $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA temp_store = MEMORY;";
+                $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA temp_store = MEMORY; " +
+                $"PRAGMA wal_autocheckpoint = {WriterCheckpointPages};";
             pragma.ExecuteNonQuery();
         }
         return _writer = writer;
@@ -100,6 +101,7 @@ public sealed partial class SqliteJobStore : IJobStore
             if (_disposed)
                 return;
             _disposed = true;
+            await _checkpoint;
             foreach (var command in _commands.Values)
                 command.Dispose();
             _commands.Clear();
