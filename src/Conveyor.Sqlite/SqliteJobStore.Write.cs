@@ -16,9 +16,9 @@ public sealed partial class SqliteJobStore
     /// </summary>
     /// <remarks>
     /// Group commit: calls that queue up while another call holds the writer are run by whichever caller takes
-    /// the writer next, all in one transaction (BEGIN IMMEDIATE … COMMIT), each inside its own savepoint. A call
-    /// that throws rolls back to its savepoint and leaves the others alone; each stays all-or-nothing, and none
-    /// returns before the shared COMMIT. One commit per group instead of per call is what makes a claim and a
+    /// the writer next, all in one transaction (BEGIN IMMEDIATE … COMMIT), each inside its own savepoint when there
+    /// are several. A call that throws rolls back to its savepoint and leaves the others alone; each stays
+    /// all-or-nothing, and none returns before the shared COMMIT. One commit per group instead of per call is what makes a claim and a
     /// batch of completions that arrive together cost one transaction: a commit writes every page the
     /// transaction touched to the WAL, and consecutive claims and completions touch the same pages.
     /// </remarks>
@@ -68,21 +68,15 @@ public sealed partial class SqliteJobStore
             writer = Writer();
             Exec("BEGIN IMMEDIATE");
             var now = Micros.From(_time.GetUtcNow());
-            foreach (var write in batch)
+            if (batch.Count == 1)
             {
-                Exec("SAVEPOINT conveyor_write");
-                try
-                {
-                    write.Run(now);
-                }
-                catch (Exception e)
-                {
-                    write.Fail(e);
-                    if (writer.AutoCommit())
-                        throw; // SQLite rolled back the whole transaction (I/O error, full disk): the group fails.
-                    Exec("ROLLBACK TO conveyor_write");
-                }
-                Exec("RELEASE conveyor_write");
+                // Alone: the transaction is the write's own, no savepoint needed (and none to journal into).
+                batch[0].Run(now);
+            }
+            else
+            {
+                foreach (var write in batch)
+                    RunInSavepoint(write, now, writer);
             }
             Exec("COMMIT");
             AfterCommit();
@@ -97,6 +91,23 @@ public sealed partial class SqliteJobStore
         }
         foreach (var write in batch)
             write.Publish();
+    }
+
+    private void RunInSavepoint(PendingWrite write, long now, Microsoft.Data.Sqlite.SqliteConnection writer)
+    {
+        Exec("SAVEPOINT conveyor_write");
+        try
+        {
+            write.Run(now);
+        }
+        catch (Exception e)
+        {
+            write.Fail(e);
+            if (writer.AutoCommit())
+                throw; // SQLite rolled back the whole transaction (I/O error, full disk): the group fails.
+            Exec("ROLLBACK TO conveyor_write");
+        }
+        Exec("RELEASE conveyor_write");
     }
 
     /// <summary>A write call waiting for the writer: queued, then taken into a transaction (or given up by its caller).</summary>
