@@ -10,8 +10,12 @@ internal sealed record BenchArgs
     public bool Verbose { get; init; }
     public IReadOnlyList<string> Workloads { get; init; } = Workload.Names;
 
-    /// <summary>Jobs of the untimed warm-up round that precedes each throughput figure (JIT, caches); 0 turns it off.</summary>
-    public int Warmup { get; init; } = 2_000;
+    /// <summary>
+    /// Jobs of the untimed warm-up round that precedes each throughput figure, on its own databases; 0 turns it
+    /// off. Default: as many as <see cref="Jobs"/>, so that the timed round runs on tiered-up (optimised) code
+    /// instead of the JIT compiling beside it.
+    /// </summary>
+    public int? Warmup { get; init; }
 
     /// <summary>Latency samples measured, after <see cref="LatencyWarmup"/> unmeasured ones.</summary>
     public int Samples { get; init; } = 200;

@@ -7,12 +7,12 @@ internal static class Diagnostics
 {
     public static bool Enabled { get; set; }
 
-    public static void Report(string workload, int jobs, TimeSpan elapsed, Engine engine)
+    public static void Report(string workload, int jobs, TimeSpan elapsed, TimeSpan cpu, Engine engine)
     {
         if (!Enabled)
             return;
         var c = engine.Completions;
-        Write($"{workload}: {jobs} jobs in {elapsed.TotalMilliseconds:0.0} ms; claims {c.ClaimCalls} (avg {Avg(c.Claimed, c.ClaimCalls)} jobs), " +
+        Write($"{workload}: {jobs} jobs in {elapsed.TotalMilliseconds:0.0} ms, process CPU {cpu.TotalMilliseconds:0} ms ({cpu.TotalMicroseconds / jobs:0.0} us/job); claims {c.ClaimCalls} (avg {Avg(c.Claimed, c.ClaimCalls)} jobs), " +
               $"completes {c.CompleteCalls} (avg {Avg(c.Applied, c.CompleteCalls)} jobs); gen0/1/2 GCs so far {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
     }
 

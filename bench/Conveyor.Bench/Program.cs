@@ -36,10 +36,11 @@ var results = new List<BenchResult>();
 foreach (var name in options.Workloads)
 {
     var workload = Workload.Create(name, store, options);
-    if (workload.WantsWarmup && options.Warmup > 0)
+    var warmup = options.Warmup ?? options.Jobs;
+    if (workload.WantsWarmup && warmup > 0)
     {
-        Diagnostics.Write($"{name}: warm-up with {Math.Min(options.Warmup, options.Jobs)} jobs");
-        await workload.RunAsync(Math.Min(options.Warmup, options.Jobs), stop.Token);
+        Diagnostics.Write($"{name}: warm-up with {warmup} jobs");
+        await workload.RunAsync(warmup, stop.Token);
     }
     GC.Collect();
     GC.WaitForPendingFinalizers();

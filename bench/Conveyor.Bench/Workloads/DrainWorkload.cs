@@ -25,16 +25,18 @@ internal sealed class DrainWorkload(IBenchStore store, int workers, bool keyed) 
             await LoadAsync(engine.Client, jobs, cancellationToken);
 
             var finished = engine.Completions.WaitForAsync(jobs);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var start = Stopwatch.GetTimestamp();
             await engine.Host.StartAsync(cancellationToken);
             var end = await finished.WaitAsync(Timeout(jobs), cancellationToken);
             elapsed = Stopwatch.GetElapsedTime(start, end);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
 
             // The probe counts what the store reported committed; the database itself must agree.
             var succeeded = await database.CountSucceededAsync(cancellationToken);
             if (succeeded != jobs)
                 throw new InvalidOperationException($"{Name}: the store shows {succeeded} succeeded jobs, expected {jobs}.");
-            Diagnostics.Report(Name, jobs, elapsed, engine);
+            Diagnostics.Report(Name, jobs, elapsed, cpu, engine);
         }
 
         TimeSpan limit;
