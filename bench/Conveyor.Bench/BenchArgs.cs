@@ -17,13 +17,16 @@ internal sealed record BenchArgs
     /// </summary>
     public int? Warmup { get; init; }
 
+    /// <summary>Timed rounds per figure; the round with the median result is reported (on a shared machine one round can be far off).</summary>
+    public int Repeat { get; init; } = 1;
+
     /// <summary>Latency samples measured, after <see cref="LatencyWarmup"/> unmeasured ones.</summary>
     public int Samples { get; init; } = 200;
     public int LatencyWarmup { get; init; } = 20;
 
     public const string Usage =
         "usage: Conveyor.Bench [--store sqlite] [--jobs N] [--workers N] [--workload NAME[,NAME...]]... [--json] [--verbose]\n" +
-        "                      [--warmup N] [--samples N] [--latency-warmup N]\n" +
+        "                      [--warmup N] [--repeat N] [--samples N] [--latency-warmup N]\n" +
         "workloads: enqueue, enqueue_batch, drain, drain_keyed, latency (default: all)";
 
     public static BenchArgs Parse(string[] args)
@@ -52,6 +55,9 @@ internal sealed record BenchArgs
                     break;
                 case "--warmup":
                     result = result with { Warmup = NonNegative(args, ref i) };
+                    break;
+                case "--repeat":
+                    result = result with { Repeat = Positive(args, ref i) };
                     break;
                 case "--samples":
                     result = result with { Samples = Positive(args, ref i) };

@@ -42,9 +42,16 @@ foreach (var name in options.Workloads)
         Diagnostics.Write($"{name}: warm-up with {warmup} jobs");
         await workload.RunAsync(warmup, stop.Token);
     }
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    var result = await workload.RunAsync(options.Jobs, stop.Token);
+    var rounds = new List<BenchResult>();
+    for (var round = 0; round < options.Repeat; round++)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        rounds.Add(await workload.RunAsync(options.Jobs, stop.Token));
+        Diagnostics.Write($"{name}: round {round + 1}: {rounds[^1].ToJsonLine()}");
+    }
+    // The median round: by throughput, or by p50 for latency.
+    var result = rounds.OrderBy(r => r.PerSec ?? -r.P50Ms ?? 0).ElementAt(rounds.Count / 2);
     results.Add(result);
     if (options.Json)
         Console.WriteLine(result.ToJsonLine());
