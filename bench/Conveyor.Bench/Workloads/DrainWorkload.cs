@@ -42,6 +42,13 @@ internal sealed class DrainWorkload(IBenchStore store, int workers, bool keyed) 
         TimeSpan limit;
         await using (var raw = store.CreateDatabase())
             limit = await raw.RawDrainAsync(jobs, Workload.RawClaimBatch, cancellationToken);
+        if (Diagnostics.Enabled)
+        {
+            // The raw path at the engine's own claim size (its free slots), for comparison only.
+            await using var raw = store.CreateDatabase();
+            var small = await raw.RawDrainAsync(jobs, workers, cancellationToken);
+            Diagnostics.Write($"{Name}: raw drain claiming {workers} at a time: {jobs / small.TotalSeconds:0} jobs/s (engine/that = {small / elapsed:0.00})");
+        }
         return BenchResult.Throughput(store.Name, Name, jobs, workers, elapsed.TotalSeconds, limit.TotalSeconds);
     }
 
