@@ -54,7 +54,8 @@ public sealed partial class SqliteJobStore
                 _ => $"state = {(int)s}",
             }))).Append(')');
         }
-        command.CommandText = $"SELECT {JobColumns} FROM jobs WHERE {where} ORDER BY id DESC LIMIT @limit";
+        // LIMIT takes an expression, not a bare parameter, which would make SQLite prepare the statement twice (see jobs.sql).
+        command.CommandText = $"SELECT {JobColumns} FROM jobs WHERE {where} ORDER BY id DESC LIMIT CAST(@limit AS INTEGER)";
         command.Parameters.AddWithValue("@limit", query.Limit + 1);
         var jobs = new List<JobInfo>(Math.Min(query.Limit + 1, 1001));
         await using (var r = await command.ExecuteReaderAsync(cancellationToken))

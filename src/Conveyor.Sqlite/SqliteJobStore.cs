@@ -6,7 +6,8 @@ namespace Conveyor.Sqlite;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Writes from this process queue up on one connection
 /// (SQLite admits one writer at a time anyway, so this costs nothing and no write ever meets
-/// "database is locked" from a sibling); writes from other processes are waited for up to
+/// "database is locked" from a sibling), and those that queue up together share one transaction (group
+/// commit, see <c>WriteAsync</c>); writes from other processes are waited for up to
 /// <see cref="SqliteStoreOptions.BusyTimeout"/>. Reads use pooled connections and never wait for writes.
 /// </summary>
 public sealed partial class SqliteJobStore : IJobStore
@@ -42,37 +43,6 @@ public sealed partial class SqliteJobStore : IJobStore
     /// <summary>The database file.</summary>
     public string Path => _options.Path;
 
-    /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction (BEGIN IMMEDIATE … COMMIT) on the writer connection,
-    /// passing the store's now in microseconds. Rolls back when it throws.
-    /// </summary>
-    private async Task<T> WriteAsync<T>(Func<long, T> work, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = Writer();
-            Exec("BEGIN IMMEDIATE");
-            try
-            {
-                var result = work(Micros.From(_time.GetUtcNow()));
-                Exec("COMMIT");
-                return result;
-            }
-            catch
-            {
-                if (!writer.AutoCommit())
-                    Exec("ROLLBACK");
-                throw;
-            }
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
     private SqliteConnection Writer()
     {
         if (_writer is not null)
@@ -82,7 +52,8 @@ public sealed partial class SqliteJobStore : IJobStore
         using (var pragma = writer.CreateCommand())
         {
             pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {SynchronousMode()}; " +
-                $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA temp_store = MEMORY;";
+                $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA temp_store = MEMORY; " +
+                $"PRAGMA wal_autocheckpoint = {WriterCheckpointPages};";
             pragma.ExecuteNonQuery();
         }
         return _writer = writer;
@@ -130,6 +101,7 @@ public sealed partial class SqliteJobStore : IJobStore
             if (_disposed)
                 return;
             _disposed = true;
+            await _checkpoint;
             foreach (var command in _commands.Values)
                 command.Dispose();
             _commands.Clear();

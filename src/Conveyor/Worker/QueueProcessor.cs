@@ -49,6 +49,12 @@ internal sealed class QueueProcessor
     {
         while (!stopClaiming.IsCancellationRequested)
         {
+            // While jobs run, let those already queued on the thread pool finish before counting free slots:
+            // short jobs then end together and one claim refills their slots, instead of a claim for the few
+            // that had ended and another for the rest (the store's cost is per call more than per job; on the
+            // benchmark's no-op drain this took claims from ~7 to ~14 jobs each). An idle queue does not yield.
+            if (Volatile.Read(ref _busy) > 0)
+                await Task.Yield();
             var free = _queue.Concurrency - Volatile.Read(ref _busy);
             if (free > 0)
             {

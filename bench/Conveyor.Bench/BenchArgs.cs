@@ -1,0 +1,119 @@
+namespace Conveyor.Bench;
+
+/// <summary>The command line, parsed. <see cref="Parse"/> throws <see cref="UsageException"/> on anything it does not accept.</summary>
+internal sealed record BenchArgs
+{
+    public string Store { get; init; } = "sqlite";
+    public int Jobs { get; init; } = 20_000;
+    public int Workers { get; init; } = 16;
+    public bool Json { get; init; }
+    public bool Verbose { get; init; }
+    public IReadOnlyList<string> Workloads { get; init; } = Workload.Names;
+
+    /// <summary>
+    /// Jobs of the untimed warm-up round that precedes each throughput figure, on its own databases; 0 turns it
+    /// off. Default: as many as <see cref="Jobs"/>, so that the timed round runs on tiered-up (optimised) code
+    /// instead of the JIT compiling beside it.
+    /// </summary>
+    public int? Warmup { get; init; }
+
+    /// <summary>Timed rounds per figure; the round with the median result is reported (on a shared machine one round can be far off).</summary>
+    public int Repeat { get; init; } = 1;
+
+    /// <summary>Latency samples measured, after <see cref="LatencyWarmup"/> unmeasured ones.</summary>
+    public int Samples { get; init; } = 200;
+    public int LatencyWarmup { get; init; } = 20;
+
+    public const string Usage =
+        "usage: Conveyor.Bench [--store sqlite] [--jobs N] [--workers N] [--workload NAME[,NAME...]]... [--json] [--verbose]\n" +
+        "                      [--warmup N] [--repeat N] [--samples N] [--latency-warmup N]\n" +
+        "workloads: enqueue, enqueue_batch, drain, drain_keyed, latency (default: all)";
+
+    public static BenchArgs Parse(string[] args)
+    {
+        var result = new BenchArgs();
+        List<string>? workloads = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--json":
+                    result = result with { Json = true };
+                    break;
+                case "--verbose":
+                    result = result with { Verbose = true };
+                    break;
+                case "--store":
+                    result = result with { Store = Value(args, ref i) };
+                    break;
+                case "--jobs":
+                    result = result with { Jobs = Positive(args, ref i) };
+                    break;
+                case "--workers":
+                    result = result with { Workers = Positive(args, ref i) };
+                    break;
+                case "--warmup":
+                    result = result with { Warmup = NonNegative(args, ref i) };
+                    break;
+                case "--repeat":
+                    result = result with { Repeat = Positive(args, ref i) };
+                    break;
+                case "--samples":
+                    result = result with { Samples = Positive(args, ref i) };
+                    break;
+                case "--latency-warmup":
+                    result = result with { LatencyWarmup = NonNegative(args, ref i) };
+                    break;
+                case "--workload":
+                    workloads ??= [];
+                    foreach (var name in Value(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (!Workload.Names.Contains(name))
+                            throw new UsageException($"unknown workload '{name}'; known: {string.Join(", ", Workload.Names)}");
+                        if (!workloads.Contains(name))
+                            workloads.Add(name);
+                    }
+                    break;
+                case "-h" or "--help":
+                    throw new UsageException(Usage, isHelp: true);
+                default:
+                    throw new UsageException($"unknown argument '{arg}'\n{Usage}");
+            }
+        }
+        if (workloads is { Count: 0 })
+            throw new UsageException("--workload needs at least one name");
+        // Run in the canonical order whatever order they were named in.
+        return workloads is null ? result : result with { Workloads = Workload.Names.Where(workloads.Contains).ToList() };
+    }
+
+    private static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            throw new UsageException($"{args[i]} needs a value");
+        return args[++i];
+    }
+
+    private static int Positive(string[] args, ref int i)
+    {
+        var name = args[i];
+        var text = Value(args, ref i);
+        return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new UsageException($"{name} must be a positive whole number (is '{text}')");
+    }
+
+    private static int NonNegative(string[] args, ref int i)
+    {
+        var name = args[i];
+        var text = Value(args, ref i);
+        return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n
+            : throw new UsageException($"{name} must be zero or a positive whole number (is '{text}')");
+    }
+}
+
+internal sealed class UsageException(string message, bool isHelp = false) : Exception(message)
+{
+    public bool IsHelp { get; } = isHelp;
+}

@@ -1,0 +1,42 @@
+using Conveyor.Storage;
+
+namespace Conveyor.Bench;
+
+/// <summary>
+/// Passes every call to the real store and counts the completions it reports applied (committed). This is how
+/// the benchmark learns that work is durably finished without polling; a final COUNT query confirms it.
+/// </summary>
+internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions) : IJobStore
+{
+    public StoreSignals Signals => inner.Signals;
+
+    public async Task<IReadOnlyList<long>> JobsCompleteAsync(JobsCompleteParams parameters, CancellationToken cancellationToken)
+    {
+        var applied = await inner.JobsCompleteAsync(parameters, cancellationToken);
+        Interlocked.Increment(ref completions.CompleteCalls);
+        completions.Add(applied.Count);
+        return applied;
+    }
+
+    public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+    public Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken) => inner.JobsInsertAsync(parameters, cancellationToken);
+    public async Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken)
+    {
+        var claimed = await inner.JobsClaimAsync(parameters, cancellationToken);
+        Interlocked.Increment(ref completions.ClaimCalls);
+        Interlocked.Add(ref completions.Claimed, claimed.Count);
+        return claimed;
+    }
+
+    public Task<JobsHeartbeatResult> JobsHeartbeatAsync(JobsHeartbeatParams parameters, CancellationToken cancellationToken) => inner.JobsHeartbeatAsync(parameters, cancellationToken);
+    public Task<bool> JobProgressSetAsync(JobProgressSetParams parameters, CancellationToken cancellationToken) => inner.JobProgressSetAsync(parameters, cancellationToken);
+    public Task<bool> JobLogAppendAsync(JobLogAppendParams parameters, CancellationToken cancellationToken) => inner.JobLogAppendAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<ReapedJob>> JobsReapAsync(JobsReapParams parameters, CancellationToken cancellationToken) => inner.JobsReapAsync(parameters, cancellationToken);
+    public Task<JobCancelResult> JobCancelAsync(JobCancelParams parameters, CancellationToken cancellationToken) => inner.JobCancelAsync(parameters, cancellationToken);
+    public Task<JobRequeueResult> JobRequeueAsync(JobRequeueParams parameters, CancellationToken cancellationToken) => inner.JobRequeueAsync(parameters, cancellationToken);
+    public Task<JobInfo?> JobGetAsync(long jobId, CancellationToken cancellationToken) => inner.JobGetAsync(jobId, cancellationToken);
+    public Task<JobPage> JobsListAsync(JobQuery query, CancellationToken cancellationToken) => inner.JobsListAsync(query, cancellationToken);
+    public Task<IReadOnlyList<JobEvent>> JobEventsListAsync(JobEventsListParams parameters, CancellationToken cancellationToken) => inner.JobEventsListAsync(parameters, cancellationToken);
+    public Task QueueSetPausedAsync(QueueSetPausedParams parameters, CancellationToken cancellationToken) => inner.QueueSetPausedAsync(parameters, cancellationToken);
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
