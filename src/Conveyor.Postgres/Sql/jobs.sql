@@ -277,3 +277,49 @@ started_at, finished_at, lease_expires_at
 -- name: EventsList
 SELECT id, job_id, at, kind, attempt, actor, message FROM {schema}.job_events
 WHERE job_id = @job_id AND id > @after ORDER BY id LIMIT @limit;
+
+-- name: JobsPurge
+-- Up to @limit finished jobs older than their state's age, oldest finish first, deleted with their events in one
+-- statement. Candidates come from one range scan of jobs_finished per state (a null age matches nothing), are then
+-- locked with SKIP LOCKED (a row another transaction holds, such as a requeue, is left for a later purge) and
+-- rechecked on lock, so a job requeued meanwhile is never purged. The id = ANY(ARRAY(...)) forms keep index scans.
+WITH purged AS (
+    DELETE FROM {schema}.jobs
+    WHERE id = ANY(ARRAY(
+            SELECT j.id FROM {schema}.jobs AS j
+            WHERE j.id = ANY(ARRAY(
+                    SELECT c.id FROM (
+                        (SELECT id, finished_at FROM {schema}.jobs
+                         WHERE state = 4 AND finished_at < {now} - @succeeded_for ORDER BY finished_at LIMIT @limit)
+                        UNION ALL
+                        (SELECT id, finished_at FROM {schema}.jobs
+                         WHERE state = 5 AND finished_at < {now} - @failed_for ORDER BY finished_at LIMIT @limit)
+                        UNION ALL
+                        (SELECT id, finished_at FROM {schema}.jobs
+                         WHERE state = 6 AND finished_at < {now} - @cancelled_for ORDER BY finished_at LIMIT @limit)
+                    ) AS c
+                    ORDER BY c.finished_at, c.id
+                    LIMIT @limit))
+              AND j.state IN (4, 5, 6)
+              AND j.finished_at < {now} - CASE j.state WHEN 4 THEN @succeeded_for WHEN 5 THEN @failed_for ELSE @cancelled_for END
+            ORDER BY j.id
+            FOR UPDATE SKIP LOCKED))
+      AND state IN (4, 5, 6)
+    RETURNING id
+),
+history AS (
+    DELETE FROM {schema}.job_events WHERE job_id = ANY(ARRAY(SELECT id FROM purged))
+)
+SELECT count(*)::integer FROM purged;
+
+-- name: LeaderTryAcquire
+-- One upsert whose update is conditional: takes the name when it is free, when its holder's time ran out, or renews
+-- it for the same holder. Two nodes inserting the same name at once: one inserts, the other waits for it and then
+-- finds a live holder. Returns the holder on success and no row otherwise.
+INSERT INTO {schema}.leaders AS l (name, holder, expires_at) VALUES (@name, @holder, {now} + @ttl)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+WHERE l.holder = excluded.holder OR l.expires_at < {now}
+RETURNING holder;
+
+-- name: LeaderRelease
+DELETE FROM {schema}.leaders WHERE name = @name AND holder = @holder;

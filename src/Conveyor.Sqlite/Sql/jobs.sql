@@ -148,3 +148,42 @@ WHERE job_id = @job_id AND id > @after ORDER BY id LIMIT CAST(@limit AS INTEGER)
 -- Appends an event only while the job runs under the given lease token.
 INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
 SELECT id, @now, @kind, attempt, worker_id, @message FROM jobs WHERE id = @job_id AND lease_token = @token AND state = 2;
+
+-- name: PurgeCandidates
+-- Up to @limit finished jobs older than their state's age, oldest finish first: one range scan of jobs_finished
+-- per state. A null age (@succeeded_for, @failed_for, @cancelled_for, in microseconds) keeps the state: the
+-- comparison with null matches nothing. The repeated "state IN (4, 5, 6)" lets SQLite prove the partial index applies.
+SELECT id FROM (
+    SELECT id, finished_at FROM (SELECT id, finished_at FROM jobs
+                                 WHERE state IN (4, 5, 6) AND state = 4 AND finished_at < @now - @succeeded_for
+                                 ORDER BY finished_at LIMIT @limit)
+    UNION ALL
+    SELECT id, finished_at FROM (SELECT id, finished_at FROM jobs
+                                 WHERE state IN (4, 5, 6) AND state = 5 AND finished_at < @now - @failed_for
+                                 ORDER BY finished_at LIMIT @limit)
+    UNION ALL
+    SELECT id, finished_at FROM (SELECT id, finished_at FROM jobs
+                                 WHERE state IN (4, 5, 6) AND state = 6 AND finished_at < @now - @cancelled_for
+                                 ORDER BY finished_at LIMIT @limit)
+)
+ORDER BY finished_at, id LIMIT @limit;
+
+-- name: PurgeEvents
+-- @ids: JSON array of the job ids being purged.
+DELETE FROM job_events WHERE job_id IN (SELECT value FROM json_each(@ids));
+
+-- name: PurgeJobs
+-- The ids were picked in this transaction, under the one writer lock: no recheck of the state is needed (and a
+-- "state IN (...)" here would tempt SQLite into scanning jobs_finished instead of using the primary key).
+DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(@ids));
+
+-- name: LeaderTryAcquire
+-- Takes the name when it is free, when its holder's time ran out, or renews it for the same holder; returns the
+-- holder on success and no row otherwise.
+INSERT INTO leaders (name, holder, expires_at) VALUES (@name, @holder, @now + @ttl)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+WHERE leaders.holder = excluded.holder OR leaders.expires_at < @now
+RETURNING holder;
+
+-- name: LeaderRelease
+DELETE FROM leaders WHERE name = @name AND holder = @holder;

@@ -65,6 +65,9 @@ public sealed class ConveyorOptions
     /// <summary>The retry policy a job type starts from when it is added. Default: see <see cref="RetryOptions"/>.</summary>
     public RetryOptions DefaultRetry { get; } = new();
 
+    /// <summary>How long finished jobs and their history are kept, and how purging runs. Default: see <see cref="RetentionOptions"/>.</summary>
+    public RetentionOptions Retention { get; } = new();
+
     /// <summary>The configured queues, by name.</summary>
     public IReadOnlyDictionary<string, QueueOptions> Queues => _queues;
 

@@ -42,6 +42,8 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
             yield return "SerializerOptions: must not be null.";
         foreach (var p in RetryProblems("DefaultRetry", o.DefaultRetry))
             yield return p;
+        foreach (var p in RetentionProblems(o.Retention))
+            yield return p;
 
         foreach (var q in o.Queues.Values)
         {
@@ -81,6 +83,19 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
             if (!o.Queues.ContainsKey(queue))
                 yield return $"Routes[{i}]: queue '{queue}' is not configured; add it with o.AddQueue(\"{queue}\").";
         }
+    }
+
+    private static IEnumerable<string> RetentionProblems(RetentionOptions r)
+    {
+        foreach (var (name, age) in new[] { ("SucceededFor", r.SucceededFor), ("CancelledFor", r.CancelledFor), ("FailedFor", r.FailedFor) })
+        {
+            if (age is { } a && (a < TimeSpan.Zero || a > RetentionOptions.MaxAge))
+                yield return $"Retention.{name}: must be between zero and {RetentionOptions.MaxAge.TotalDays:0} days when set (is {a}); use null to keep these jobs forever.";
+        }
+        if (r.Interval <= TimeSpan.Zero || r.Interval > TimeSpan.FromDays(1))
+            yield return $"Retention.Interval: must be greater than zero and at most one day (is {r.Interval}).";
+        if (r.BatchSize is < 1 or > 10_000)
+            yield return $"Retention.BatchSize: must be between 1 and 10000 (is {r.BatchSize}).";
     }
 
     private static IEnumerable<string> RetryProblems(string at, RetryOptions r)

@@ -87,4 +87,33 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>Pauses or resumes a queue: a paused queue keeps accepting jobs but none is claimed from it.</summary>
     Task QueueSetPausedAsync(QueueSetPausedParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes up to <see cref="JobsPurgeParams.Limit"/> finished jobs (succeeded, failed or cancelled) whose
+    /// finish is older than the store's now minus the age given for their state, oldest finish first, together
+    /// with their history events, in one short transaction (or one statement): a job and its events go together
+    /// or not at all. Waiting, running and awaiting jobs are never purged, nor are states whose age is null.
+    /// Purging frees each job's idempotency key. Rows another transaction holds locked may be skipped and are
+    /// purged by a later call. Returns how many jobs were purged: 0 when nothing is old enough; fewer than the
+    /// limit when the call found no more.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An age is negative or above <see cref="RetentionOptions.MaxAge"/>, or the limit is below 1.</exception>
+    Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes or renews a named leadership in one atomic statement: succeeds when nobody holds the name, when the
+    /// holder's leadership expired (its end is before the store's now), or when <see cref="LeaderAcquireParams.Holder"/>
+    /// already holds it (then it is extended). On success the leadership ends at now plus the TTL and the call
+    /// returns true; otherwise nothing changes and it returns false. Concurrent callers on any number of nodes
+    /// never both succeed for the same name while the leadership is live.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name or holder is empty, or the TTL is not above zero or exceeds 30 days.</exception>
+    Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives up a leadership at once, so another holder can take it without waiting for it to expire. Applies
+    /// only when <see cref="LeaderReleaseParams.Holder"/> holds the name (even if its leadership already
+    /// expired); returns true then, and false, changing nothing, when someone else or nobody holds it.
+    /// </summary>
+    Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken);
 }

@@ -207,3 +207,31 @@ public sealed record JobEventsListParams(long JobId, long AfterEventId = 0, int 
 /// <param name="Queue">The queue.</param>
 /// <param name="Paused">True to pause, false to resume.</param>
 public sealed record QueueSetPausedParams(string Queue, bool Paused);
+
+/// <summary>Parameters of <see cref="IJobStore.JobsPurgeAsync"/>: how long each terminal state is kept, and the batch size.</summary>
+/// <remarks>
+/// Ages are durations counted back from the store's now; a job is purged once its <c>finished_at</c> is earlier
+/// than now minus the age of its state. A null age keeps that state's jobs forever. Preconditions (the store
+/// throws <see cref="ArgumentOutOfRangeException"/> otherwise): every age given is between zero and
+/// <see cref="RetentionOptions.MaxAge"/>, and <paramref name="Limit"/> is at least 1.
+/// </remarks>
+/// <param name="SucceededFor">How long succeeded jobs are kept; null keeps them forever.</param>
+/// <param name="FailedFor">How long failed (dead-lettered) jobs are kept; null keeps them forever.</param>
+/// <param name="CancelledFor">How long cancelled jobs are kept; null keeps them forever.</param>
+/// <param name="Limit">The most jobs to purge in this call (one short transaction).</param>
+public sealed record JobsPurgeParams(TimeSpan? SucceededFor, TimeSpan? FailedFor, TimeSpan? CancelledFor, int Limit);
+
+/// <summary>Parameters of <see cref="IJobStore.LeaderTryAcquireAsync"/>.</summary>
+/// <remarks>
+/// Preconditions: <paramref name="Name"/> and <paramref name="Holder"/> are not empty, and <paramref name="Ttl"/>
+/// is greater than zero and at most 30 days (the store throws <see cref="ArgumentException"/> otherwise).
+/// </remarks>
+/// <param name="Name">The leadership to take, such as <c>retention</c>: one holder at a time per name.</param>
+/// <param name="Holder">Who takes it: a stable id of the process (the worker id).</param>
+/// <param name="Ttl">How long the leadership lasts, from the store's now, unless the holder renews it.</param>
+public sealed record LeaderAcquireParams(string Name, string Holder, TimeSpan Ttl);
+
+/// <summary>Parameters of <see cref="IJobStore.LeaderReleaseAsync"/>.</summary>
+/// <param name="Name">The leadership to give up.</param>
+/// <param name="Holder">Who gives it up; only the current holder can.</param>
+public sealed record LeaderReleaseParams(string Name, string Holder);

@@ -1,0 +1,76 @@
+using Conveyor.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Conveyor.Postgres;
+
+public sealed partial class PostgresJobStore
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// One statement: pick the batch from the finished-jobs index, lock it with SKIP LOCKED, delete the jobs and
+    /// their events. It holds row locks only on the batch, and only while the statement runs.
+    /// </remarks>
+    public async Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        CheckAge(parameters.SucceededFor, nameof(parameters.SucceededFor));
+        CheckAge(parameters.FailedFor, nameof(parameters.FailedFor));
+        CheckAge(parameters.CancelledFor, nameof(parameters.CancelledFor));
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        if (parameters.SucceededFor is null && parameters.FailedFor is null && parameters.CancelledFor is null)
+            return 0;
+        return await RetryDeadlocksAsync(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var purge = Command(connection, "JobsPurge");
+            purge.Parameters.Add(Age("succeeded_for", parameters.SucceededFor));
+            purge.Parameters.Add(Age("failed_for", parameters.FailedFor));
+            purge.Parameters.Add(Age("cancelled_for", parameters.CancelledFor));
+            purge.Parameters.AddWithValue("limit", parameters.Limit);
+            return (int)(await purge.ExecuteScalarAsync(cancellationToken))!;
+        });
+
+        static NpgsqlParameter Age(string name, TimeSpan? age) =>
+            new(name, NpgsqlDbType.Interval) { Value = age is { } a ? a : DBNull.Value };
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One <c>INSERT … ON CONFLICT DO UPDATE … WHERE</c>: atomic against every other node.</remarks>
+    public async Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken)
+    {
+        CheckLeader(parameters);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var acquire = Command(connection, "LeaderTryAcquire");
+        acquire.Parameters.Add(new NpgsqlParameter<string>("name", NpgsqlDbType.Text) { TypedValue = parameters.Name });
+        acquire.Parameters.Add(new NpgsqlParameter<string>("holder", NpgsqlDbType.Text) { TypedValue = parameters.Holder });
+        acquire.Parameters.Add(new NpgsqlParameter<TimeSpan>("ttl", NpgsqlDbType.Interval) { TypedValue = parameters.Ttl });
+        return await acquire.ExecuteScalarAsync(cancellationToken) is string;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var release = Command(connection, "LeaderRelease");
+        release.Parameters.Add(new NpgsqlParameter<string>("name", NpgsqlDbType.Text) { TypedValue = parameters.Name });
+        release.Parameters.Add(new NpgsqlParameter<string>("holder", NpgsqlDbType.Text) { TypedValue = parameters.Holder });
+        return await release.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static void CheckAge(TimeSpan? age, string name)
+    {
+        if (age is { } a && (a < TimeSpan.Zero || a > RetentionOptions.MaxAge))
+            throw new ArgumentOutOfRangeException(name, a, $"An age must be between zero and {RetentionOptions.MaxAge.TotalDays:0} days; null keeps the state's jobs forever.");
+    }
+
+    private static void CheckLeader(LeaderAcquireParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Name, nameof(parameters.Name));
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Holder, nameof(parameters.Holder));
+        if (parameters.Ttl <= TimeSpan.Zero || parameters.Ttl > TimeSpan.FromDays(30))
+            throw new ArgumentOutOfRangeException(nameof(parameters.Ttl), parameters.Ttl, "The TTL must be greater than zero and at most 30 days.");
+    }
+}

@@ -1,0 +1,93 @@
+using Conveyor.Storage;
+
+namespace Conveyor.Sqlite;
+
+public sealed partial class SqliteJobStore
+{
+    /// <inheritdoc />
+    /// <remarks>One write transaction: pick the batch, delete its events, delete its jobs.</remarks>
+    public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        CheckAge(parameters.SucceededFor, nameof(parameters.SucceededFor));
+        CheckAge(parameters.FailedFor, nameof(parameters.FailedFor));
+        CheckAge(parameters.CancelledFor, nameof(parameters.CancelledFor));
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        if (parameters.SucceededFor is null && parameters.FailedFor is null && parameters.CancelledFor is null)
+            return Task.FromResult(0);
+        return WriteAsync(now =>
+        {
+            var find = Named("PurgeCandidates");
+            find.Parameters.AddWithValue("@now", now);
+            find.Parameters.AddWithValue("@succeeded_for", Age(parameters.SucceededFor));
+            find.Parameters.AddWithValue("@failed_for", Age(parameters.FailedFor));
+            find.Parameters.AddWithValue("@cancelled_for", Age(parameters.CancelledFor));
+            find.Parameters.AddWithValue("@limit", parameters.Limit);
+            var ids = new List<long>(parameters.Limit);
+            using (var r = find.ExecuteReader())
+            {
+                while (r.Read())
+                    ids.Add(r.GetInt64(0));
+            }
+            if (ids.Count == 0)
+                return 0;
+            var json = Json(w =>
+            {
+                foreach (var id in ids)
+                    w.WriteNumberValue(id);
+            });
+            var events = Named("PurgeEvents");
+            events.Parameters.AddWithValue("@ids", json);
+            events.ExecuteNonQuery();
+            var jobs = Named("PurgeJobs");
+            jobs.Parameters.AddWithValue("@ids", json);
+            return jobs.ExecuteNonQuery();
+        }, cancellationToken);
+
+        static object Age(TimeSpan? age) => age is { } a ? Micros.From(a) : DBNull.Value;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One upsert whose update is conditional; SQLite's single writer makes it atomic across processes too.</remarks>
+    public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken)
+    {
+        CheckLeader(parameters);
+        return WriteAsync(now =>
+        {
+            var acquire = Named("LeaderTryAcquire");
+            acquire.Parameters.AddWithValue("@name", parameters.Name);
+            acquire.Parameters.AddWithValue("@holder", parameters.Holder);
+            acquire.Parameters.AddWithValue("@ttl", Micros.From(parameters.Ttl));
+            acquire.Parameters.AddWithValue("@now", now);
+            return acquire.ExecuteScalar() is string;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WriteAsync(_ =>
+        {
+            var release = Named("LeaderRelease");
+            release.Parameters.AddWithValue("@name", parameters.Name);
+            release.Parameters.AddWithValue("@holder", parameters.Holder);
+            return release.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    private static void CheckAge(TimeSpan? age, string name)
+    {
+        if (age is { } a && (a < TimeSpan.Zero || a > RetentionOptions.MaxAge))
+            throw new ArgumentOutOfRangeException(name, a, $"An age must be between zero and {RetentionOptions.MaxAge.TotalDays:0} days; null keeps the state's jobs forever.");
+    }
+
+    private static void CheckLeader(LeaderAcquireParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Name, nameof(parameters.Name));
+        ArgumentException.ThrowIfNullOrEmpty(parameters.Holder, nameof(parameters.Holder));
+        if (parameters.Ttl <= TimeSpan.Zero || parameters.Ttl > TimeSpan.FromDays(30))
+            throw new ArgumentOutOfRangeException(nameof(parameters.Ttl), parameters.Ttl, "The TTL must be greater than zero and at most 30 days.");
+    }
+}
