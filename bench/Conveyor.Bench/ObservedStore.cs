@@ -38,5 +38,8 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<JobPage> JobsListAsync(JobQuery query, CancellationToken cancellationToken) => inner.JobsListAsync(query, cancellationToken);
     public Task<IReadOnlyList<JobEvent>> JobEventsListAsync(JobEventsListParams parameters, CancellationToken cancellationToken) => inner.JobEventsListAsync(parameters, cancellationToken);
     public Task QueueSetPausedAsync(QueueSetPausedParams parameters, CancellationToken cancellationToken) => inner.QueueSetPausedAsync(parameters, cancellationToken);
+    public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken) => inner.JobsPurgeAsync(parameters, cancellationToken);
+    public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken) => inner.LeaderTryAcquireAsync(parameters, cancellationToken);
+    public Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken) => inner.LeaderReleaseAsync(parameters, cancellationToken);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
