@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conveyor.Storage;
 
 namespace Conveyor.Postgres;
 
@@ -8,14 +9,7 @@ public sealed partial class PostgresJobStore
 
     /// <summary>The schema versions this build knows, in order: the numeric prefix of each embedded migration.</summary>
     internal static IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; } =
-        SqlText.ResourceNames(MigrationPrefix)
-            .Select(resource =>
-            {
-                var name = resource[MigrationPrefix.Length..^".sql".Length];
-                return (int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), CultureInfo.InvariantCulture), name, SqlText.Resource(resource));
-            })
-            .OrderBy(m => m.Item1)
-            .ToList();
+        EmbeddedSql.Migrations(typeof(PostgresJobStore).Assembly, MigrationPrefix);
 
     /// <inheritdoc />
     /// <remarks>

@@ -1,3 +1,5 @@
+using Conveyor.Storage;
+
 namespace Conveyor.Postgres;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Conveyor.Postgres;
 /// </summary>
 internal sealed class SqlText
 {
-    private static readonly Dictionary<string, string> Raw = Load("Conveyor.Postgres.Sql.jobs.sql");
+    private static readonly IReadOnlyDictionary<string, string> Raw = EmbeddedSql.Blocks(typeof(SqlText).Assembly, "Conveyor.Postgres.Sql.jobs.sql");
 
     private readonly Dictionary<string, string> _blocks;
     private readonly string _schema;
@@ -46,44 +48,5 @@ internal sealed class SqlText
         return sql.StartsWith("WITH ", StringComparison.Ordinal)
             ? $"WITH {Clock},\n{sql["WITH ".Length..]}"
             : $"WITH {Clock}\n{sql}";
-    }
-
-    public static string Resource(string logicalName)
-    {
-        using var stream = typeof(SqlText).Assembly.GetManifestResourceStream(logicalName)
-            ?? throw new InvalidOperationException($"Missing embedded resource {logicalName}.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    public static IEnumerable<string> ResourceNames(string prefix) =>
-        typeof(SqlText).Assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal);
-
-    private static Dictionary<string, string> Load(string logicalName)
-    {
-        var blocks = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? name = null;
-        var body = new List<string>();
-        foreach (var line in Resource(logicalName).Split('\n'))
-        {
-            if (line.StartsWith("-- name: ", StringComparison.Ordinal))
-            {
-                Flush();
-                name = line["-- name: ".Length..].Trim();
-            }
-            else if (name is not null && !line.TrimStart().StartsWith("--", StringComparison.Ordinal))
-            {
-                body.Add(line);
-            }
-        }
-        Flush();
-        return blocks;
-
-        void Flush()
-        {
-            if (name is not null)
-                blocks[name] = string.Join('\n', body).Trim().TrimEnd(';');
-            body.Clear();
-        }
     }
 }
