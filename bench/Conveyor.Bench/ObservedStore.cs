@@ -3,7 +3,7 @@ using Conveyor.Storage;
 namespace Conveyor.Bench;
 
 /// <summary>
-/// Passes every call to the real store and counts the completions it reports applied (committed). This is how
+/// Passes every call to the real store and counts the completions it commits, alone or with a claim. This is how
 /// the benchmark learns that work is durably finished without polling; a final COUNT query confirms it.
 /// </summary>
 internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions) : IJobStore
@@ -25,6 +25,13 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
         var claimed = await inner.JobsClaimAsync(parameters, cancellationToken);
         Interlocked.Increment(ref completions.ClaimCalls);
         Interlocked.Add(ref completions.Claimed, claimed.Count);
+        if (parameters.CompleteFirst is { Count: > 0 } finished)
+        {
+            // Committed with the claim. The claim does not say which were fenced out; no benchmark loses a lease,
+            // and the final COUNT of succeeded jobs checks the total.
+            Interlocked.Increment(ref completions.CompleteCalls);
+            completions.Add(finished.Count);
+        }
         return claimed;
     }
 

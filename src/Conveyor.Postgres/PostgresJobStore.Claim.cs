@@ -11,6 +11,9 @@ public sealed partial class PostgresJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
+        // Completed in their own statement before the claim: the claim then sees the keys they free.
+        if (parameters.CompleteFirst is { Count: > 0 } finished)
+            await JobsCompleteAsync(new JobsCompleteParams(finished), cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var claim = Command(connection, "JobsClaim");
         claim.Parameters.AddWithValue("queue", parameters.Queue);

@@ -17,42 +17,53 @@ public sealed partial class SqliteJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
-        return await WriteAsync(now =>
+        var completions = parameters.CompleteFirst is { Count: > 0 } finished ? CompletionItems(finished) : null;
+        var (claimed, wake) = await WriteAsync(now =>
         {
-            var claim = Command(ClaimSql);
-            claim.Parameters.AddWithValue("@queue", parameters.Queue);
-            claim.Parameters.AddWithValue("@limit", parameters.Limit);
-            claim.Parameters.AddWithValue("@now", now);
-            claim.Parameters.AddWithValue("@lease_until", now + Micros.From(parameters.LeaseDuration));
-            claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
-            var claimed = new List<ClaimedJob>();
-            using (var r = claim.ExecuteReader())
-            {
-                while (r.Read())
-                {
-                    claimed.Add(new ClaimedJob
-                    {
-                        Id = r.GetInt64(0),
-                        Kind = r.GetString(1),
-                        Queue = r.GetString(2),
-                        Priority = (JobPriority)r.GetInt32(3),
-                        Payload = r.GetString(4),
-                        Attempt = r.GetInt32(5),
-                        MaxAttempts = r.GetInt32(6),
-                        LeaseToken = r.GetInt64(7),
-                        LeaseExpiresAt = Micros.ToInstant(r.GetInt64(8)),
-                        ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
-                        Principal = Principal(r, 10),
-                        CreatedAt = Micros.ToInstant(r.GetInt64(13)),
-                    });
-                }
-            }
-            if (claimed.Count == 0)
-                return claimed;
-            InsertEvents(claimed.Select(c => c.Id), now, JobEventKind.Started, parameters.WorkerId, null);
-            claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
-            return claimed;
+            // The finished attempts and the claim that refills their slots share one transaction and one commit.
+            var wake = completions is null ? null : Complete(completions, now).Wake;
+            return (Claim(parameters, now), wake);
         }, cancellationToken);
+        if (wake is not null)
+            Publish(wake);
+        return claimed;
+    }
+
+    private List<ClaimedJob> Claim(JobsClaimParams parameters, long now)
+    {
+        var claim = Command(ClaimSql);
+        claim.Parameters.AddWithValue("@queue", parameters.Queue);
+        claim.Parameters.AddWithValue("@limit", parameters.Limit);
+        claim.Parameters.AddWithValue("@now", now);
+        claim.Parameters.AddWithValue("@lease_until", now + Micros.From(parameters.LeaseDuration));
+        claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
+        var claimed = new List<ClaimedJob>();
+        using (var r = claim.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                claimed.Add(new ClaimedJob
+                {
+                    Id = r.GetInt64(0),
+                    Kind = r.GetString(1),
+                    Queue = r.GetString(2),
+                    Priority = (JobPriority)r.GetInt32(3),
+                    Payload = r.GetString(4),
+                    Attempt = r.GetInt32(5),
+                    MaxAttempts = r.GetInt32(6),
+                    LeaseToken = r.GetInt64(7),
+                    LeaseExpiresAt = Micros.ToInstant(r.GetInt64(8)),
+                    ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
+                    Principal = Principal(r, 10),
+                    CreatedAt = Micros.ToInstant(r.GetInt64(13)),
+                });
+            }
+        }
+        if (claimed.Count == 0)
+            return claimed;
+        InsertEvents(claimed.Select(c => c.Id), now, JobEventKind.Started, parameters.WorkerId, null);
+        claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
+        return claimed;
     }
 
     /// <inheritdoc />

@@ -11,38 +11,44 @@ public sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Completions.Count == 0)
             return [];
-        // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
-        var completions = parameters.Completions.DistinctBy(c => c.Lease.JobId).ToList();
-        var items = Json(w =>
-        {
-            foreach (var c in completions)
-                WriteCompletion(w, c);
-        });
-        var (applied, wake) = await WriteAsync(now =>
-        {
-            var events = Named("CompleteEvents");
-            events.Parameters.AddWithValue("@items", items);
-            events.Parameters.AddWithValue("@now", now);
-            events.ExecuteNonQuery();
-
-            var update = Named("CompleteUpdate");
-            update.Parameters.AddWithValue("@items", items);
-            update.Parameters.AddWithValue("@now", now);
-            var applied = new List<long>(completions.Count);
-            var wake = new List<(string Queue, long At)>();
-            using var r = update.ExecuteReader();
-            while (r.Read())
-            {
-                applied.Add(r.GetInt64(0));
-                if (r.GetInt32(2) == (int)JobState.Pending)
-                    wake.Add((r.GetString(1), r.GetInt64(3)));
-                if (!r.IsDBNull(4))
-                    wake.Add((StoreSignals.AnyQueue, now));
-            }
-            return (applied, wake);
-        }, cancellationToken);
+        var items = CompletionItems(parameters.Completions);
+        var (applied, wake) = await WriteAsync(now => Complete(items, now), cancellationToken);
         Publish(wake);
         return applied;
+    }
+
+    /// <summary>The completions as the JSON array the completion SQL reads; one per job.</summary>
+    private static string CompletionItems(IReadOnlyList<JobCompletion> completions) =>
+        // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
+        Json(w =>
+        {
+            foreach (var c in completions.DistinctBy(c => c.Lease.JobId))
+                WriteCompletion(w, c);
+        });
+
+    /// <summary>Applies completions inside the current write transaction; returns the applied ids and the queues to wake.</summary>
+    private (List<long> Applied, List<(string Queue, long At)> Wake) Complete(string items, long now)
+    {
+        var events = Named("CompleteEvents");
+        events.Parameters.AddWithValue("@items", items);
+        events.Parameters.AddWithValue("@now", now);
+        events.ExecuteNonQuery();
+
+        var update = Named("CompleteUpdate");
+        update.Parameters.AddWithValue("@items", items);
+        update.Parameters.AddWithValue("@now", now);
+        var applied = new List<long>();
+        var wake = new List<(string Queue, long At)>();
+        using var r = update.ExecuteReader();
+        while (r.Read())
+        {
+            applied.Add(r.GetInt64(0));
+            if (r.GetInt32(2) == (int)JobState.Pending)
+                wake.Add((r.GetString(1), r.GetInt64(3)));
+            if (!r.IsDBNull(4))
+                wake.Add((StoreSignals.AnyQueue, now));
+        }
+        return (applied, wake);
     }
 
     private static void WriteCompletion(Utf8JsonWriter w, JobCompletion c)

@@ -35,7 +35,9 @@ public interface IJobStore : IAsyncDisposable
     /// first, then run_at, then id; skips a paused queue, and a job with a concurrency key unless the key's
     /// active jobs plus its waiting jobs ordered before this one number fewer than the job's concurrency limit. Each claimed job becomes running, its attempt and lease token grow by
     /// one, its lease ends after the lease duration, and a <see cref="JobEventKind.Started"/> event is written.
-    /// Returns an empty list when nothing is ready.
+    /// Returns an empty list when nothing is ready. Completions passed in <see cref="JobsClaimParams.CompleteFirst"/>
+    /// are applied first, as <see cref="JobsCompleteAsync"/> applies them, so that a finished job's key is free for
+    /// the claim; a store may commit both in one transaction (the worker then pays one commit, not two).
     /// </summary>
     Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken);
 

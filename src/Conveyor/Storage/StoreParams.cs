@@ -61,7 +61,12 @@ public sealed record JobInsertResult(long JobId, JobState State, bool Existing);
 /// <param name="Limit">The most jobs to claim; the worker's free slots.</param>
 /// <param name="WorkerId">Who claims, recorded on the job and in its history.</param>
 /// <param name="LeaseDuration">How long the lease lasts without a heartbeat.</param>
-public sealed record JobsClaimParams(string Queue, int Limit, string WorkerId, TimeSpan LeaseDuration);
+/// <param name="CompleteFirst">
+/// Attempts this worker finished, to be completed before the claim exactly as <see cref="IJobStore.JobsCompleteAsync"/>
+/// would (fenced, with their events and signals); their slots are among the <paramref name="Limit"/>. Null or empty
+/// for none.
+/// </param>
+public sealed record JobsClaimParams(string Queue, int Limit, string WorkerId, TimeSpan LeaseDuration, IReadOnlyList<JobCompletion>? CompleteFirst = null);
 
 /// <summary>A job a worker now holds.</summary>
 public sealed record ClaimedJob

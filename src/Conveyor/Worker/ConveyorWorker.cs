@@ -45,9 +45,9 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
             return;
         _store = await _storeAccessor.GetAsync(cancellationToken);
         _completions = new CompletionBatcher(_store, _time, _logger);
-        var executor = new JobExecutor(_options, _store, _scopes, _completions, _time, _logger);
+        var executor = new JobExecutor(_options, _store, _scopes, _time, _logger);
         foreach (var queue in _options.Queues.Values.Where(q => q.Concurrency > 0))
-            _processors[queue.Name] = new QueueProcessor(queue, _options, _store, executor, _running, _time, _logger);
+            _processors[queue.Name] = new QueueProcessor(queue, _options, _store, executor, _completions, _running, _time, _logger);
 
         _store.Signals.JobsReady += OnJobsReady;
         _store.Signals.CancelRequested += OnCancelRequested;

@@ -17,22 +17,21 @@ internal sealed class JobExecutor
     private readonly ConveyorOptions _options;
     private readonly IJobStore _store;
     private readonly IServiceScopeFactory _scopes;
-    private readonly CompletionBatcher _completions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, HandlerInvoker> _invokers = new(StringComparer.Ordinal);
 
-    public JobExecutor(ConveyorOptions options, IJobStore store, IServiceScopeFactory scopes, CompletionBatcher completions, TimeProvider time, ILogger logger)
+    public JobExecutor(ConveyorOptions options, IJobStore store, IServiceScopeFactory scopes, TimeProvider time, ILogger logger)
     {
         _options = options;
         _store = store;
         _scopes = scopes;
-        _completions = completions;
         _time = time;
         _logger = logger;
     }
 
-    public async Task RunAsync(RunningJob run)
+    /// <summary>Runs the attempt; returns how it ended, or null when its lease was lost and nothing may be written.</summary>
+    public async Task<JobCompletion?> RunAsync(RunningJob run)
     {
         var claim = run.Claim;
         var type = _options.JobTypes.GetValueOrDefault(claim.Kind);
@@ -63,9 +62,9 @@ internal sealed class JobExecutor
         {
             // Another worker may own the job now; the store would refuse the write anyway.
             _logger.LogWarning("Job {JobId} attempt {Attempt} lost its lease; its outcome ({Outcome}) is discarded", claim.Id, claim.Attempt, completion.Outcome);
-            return;
+            return null;
         }
-        _ = _completions.SubmitAsync(completion);
+        return completion;
     }
 
     private JobCompletion Classify(RunningJob run, JobTypeOptions? type, Exception e)

@@ -13,6 +13,10 @@ internal sealed class QueueProcessor
     private readonly ConveyorOptions _options;
     private readonly IJobStore _store;
     private readonly JobExecutor _executor;
+    private readonly CompletionBatcher _completions;
+    private readonly Lock _finishedGate = new();
+    private List<JobCompletion> _finished = [];
+    private bool _claimLoopEnded;
     private readonly RunningJobs _running;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -20,12 +24,13 @@ internal sealed class QueueProcessor
     private int _busy;
     private long _nextDueTicks = long.MaxValue;
 
-    public QueueProcessor(QueueOptions queue, ConveyorOptions options, IJobStore store, JobExecutor executor, RunningJobs running, TimeProvider time, ILogger logger)
+    public QueueProcessor(QueueOptions queue, ConveyorOptions options, IJobStore store, JobExecutor executor, CompletionBatcher completions, RunningJobs running, TimeProvider time, ILogger logger)
     {
         _queue = queue;
         _options = options;
         _store = store;
         _executor = executor;
+        _completions = completions;
         _running = running;
         _time = time;
         _logger = logger;
@@ -47,6 +52,26 @@ internal sealed class QueueProcessor
 
     public async Task RunAsync(CancellationToken stopClaiming)
     {
+        try
+        {
+            await ClaimLoopAsync(stopClaiming);
+        }
+        finally
+        {
+            // From now on finished attempts go to the completion batcher; hand it what is still waiting here.
+            List<JobCompletion> left;
+            lock (_finishedGate)
+            {
+                _claimLoopEnded = true;
+                left = TakeFinished();
+            }
+            foreach (var completion in left)
+                _ = _completions.SubmitAsync(completion);
+        }
+    }
+
+    private async Task ClaimLoopAsync(CancellationToken stopClaiming)
+    {
         while (!stopClaiming.IsCancellationRequested)
         {
             // While jobs run, let those already queued on the thread pool finish before counting free slots:
@@ -56,15 +81,23 @@ internal sealed class QueueProcessor
             if (Volatile.Read(ref _busy) > 0)
                 await Task.Yield();
             var free = _queue.Concurrency - Volatile.Read(ref _busy);
+            List<JobCompletion> finished;
+            lock (_finishedGate)
+                finished = TakeFinished();
             if (free > 0)
             {
                 ForgetReachedDueTime();
                 var want = Math.Min(free, _options.MaxClaimBatch);
-                var claimed = await ClaimAsync(want, stopClaiming);
+                var claimed = await ClaimAsync(want, finished, stopClaiming);
                 foreach (var job in claimed)
                     Start(job);
                 if (claimed.Count == want)
                     continue;
+            }
+            else
+            {
+                foreach (var completion in finished)
+                    _ = _completions.SubmitAsync(completion);
             }
             await _wake.WaitAsync(NextWait(), _time, stopClaiming);
         }
@@ -87,21 +120,47 @@ internal sealed class QueueProcessor
         return untilDue < _options.PollInterval ? untilDue : _options.PollInterval;
     }
 
-    private async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(int limit, CancellationToken stopClaiming)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> jobs in the same store call that completes the attempts that freed
+    /// their slots (one commit for both). When the call fails, the completions are kept for the next one: it
+    /// either changed nothing, or the fence refuses a repeat of what it did.
+    /// </summary>
+    private async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(int limit, List<JobCompletion> finished, CancellationToken stopClaiming)
     {
         try
         {
-            return await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration), stopClaiming);
-        }
-        catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested)
-        {
-            return [];
+            return await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration, finished), CancellationToken.None);
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Claiming from queue {Queue} failed; trying again after the poll interval", _queue.Name);
+            lock (_finishedGate)
+                _finished.InsertRange(0, finished);
+            if (!stopClaiming.IsCancellationRequested)
+                _logger.LogError(e, "Claiming from queue {Queue} failed; trying again after the poll interval", _queue.Name);
             return [];
         }
+    }
+
+    /// <summary>An attempt of this queue ended: its completion rides on the next claim, or goes to the batcher once claiming stopped.</summary>
+    private void Finish(JobCompletion completion)
+    {
+        lock (_finishedGate)
+        {
+            if (!_claimLoopEnded)
+            {
+                _finished.Add(completion);
+                return;
+            }
+        }
+        _ = _completions.SubmitAsync(completion);
+    }
+
+    /// <summary>Takes the waiting completions; the caller holds <see cref="_finishedGate"/>.</summary>
+    private List<JobCompletion> TakeFinished()
+    {
+        var taken = _finished;
+        _finished = [];
+        return taken;
     }
 
     private void Start(ClaimedJob job)
@@ -113,7 +172,8 @@ internal sealed class QueueProcessor
         {
             try
             {
-                await _executor.RunAsync(run);
+                if (await _executor.RunAsync(run) is { } completion)
+                    Finish(completion);
             }
             catch (Exception e)
             {
