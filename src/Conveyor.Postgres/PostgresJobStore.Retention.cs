@@ -14,10 +14,7 @@ public sealed partial class PostgresJobStore
     public async Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        CheckAge(parameters.SucceededFor, nameof(parameters.SucceededFor));
-        CheckAge(parameters.FailedFor, nameof(parameters.FailedFor));
-        CheckAge(parameters.CancelledFor, nameof(parameters.CancelledFor));
-        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        parameters.Validate();
         if (parameters.SucceededFor is null && parameters.FailedFor is null && parameters.CancelledFor is null)
             return 0;
         return await RetryDeadlocksAsync(async () =>
@@ -39,7 +36,8 @@ public sealed partial class PostgresJobStore
     /// <remarks>One <c>INSERT … ON CONFLICT DO UPDATE … WHERE</c>: atomic against every other node.</remarks>
     public async Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken)
     {
-        CheckLeader(parameters);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
         await using var connection = await OpenAsync(cancellationToken);
         await using var acquire = Command(connection, "LeaderTryAcquire");
         acquire.Parameters.Add(new NpgsqlParameter<string>("name", NpgsqlDbType.Text) { TypedValue = parameters.Name });
@@ -57,20 +55,5 @@ public sealed partial class PostgresJobStore
         release.Parameters.Add(new NpgsqlParameter<string>("name", NpgsqlDbType.Text) { TypedValue = parameters.Name });
         release.Parameters.Add(new NpgsqlParameter<string>("holder", NpgsqlDbType.Text) { TypedValue = parameters.Holder });
         return await release.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    private static void CheckAge(TimeSpan? age, string name)
-    {
-        if (age is { } a && (a < TimeSpan.Zero || a > RetentionOptions.MaxAge))
-            throw new ArgumentOutOfRangeException(name, a, $"An age must be between zero and {RetentionOptions.MaxAge.TotalDays:0} days; null keeps the state's jobs forever.");
-    }
-
-    private static void CheckLeader(LeaderAcquireParams parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentException.ThrowIfNullOrEmpty(parameters.Name, nameof(parameters.Name));
-        ArgumentException.ThrowIfNullOrEmpty(parameters.Holder, nameof(parameters.Holder));
-        if (parameters.Ttl <= TimeSpan.Zero || parameters.Ttl > TimeSpan.FromDays(30))
-            throw new ArgumentOutOfRangeException(nameof(parameters.Ttl), parameters.Ttl, "The TTL must be greater than zero and at most 30 days.");
     }
 }

@@ -9,10 +9,7 @@ public sealed partial class SqliteJobStore
     public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        CheckAge(parameters.SucceededFor, nameof(parameters.SucceededFor));
-        CheckAge(parameters.FailedFor, nameof(parameters.FailedFor));
-        CheckAge(parameters.CancelledFor, nameof(parameters.CancelledFor));
-        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        parameters.Validate();
         if (parameters.SucceededFor is null && parameters.FailedFor is null && parameters.CancelledFor is null)
             return Task.FromResult(0);
         return WriteAsync(now =>
@@ -51,7 +48,8 @@ public sealed partial class SqliteJobStore
     /// <remarks>One upsert whose update is conditional; SQLite's single writer makes it atomic across processes too.</remarks>
     public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken)
     {
-        CheckLeader(parameters);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
         return WriteAsync(now =>
         {
             var acquire = Named("LeaderTryAcquire");
@@ -74,20 +72,5 @@ public sealed partial class SqliteJobStore
             release.Parameters.AddWithValue("@holder", parameters.Holder);
             return release.ExecuteNonQuery() == 1;
         }, cancellationToken);
-    }
-
-    private static void CheckAge(TimeSpan? age, string name)
-    {
-        if (age is { } a && (a < TimeSpan.Zero || a > RetentionOptions.MaxAge))
-            throw new ArgumentOutOfRangeException(name, a, $"An age must be between zero and {RetentionOptions.MaxAge.TotalDays:0} days; null keeps the state's jobs forever.");
-    }
-
-    private static void CheckLeader(LeaderAcquireParams parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentException.ThrowIfNullOrEmpty(parameters.Name, nameof(parameters.Name));
-        ArgumentException.ThrowIfNullOrEmpty(parameters.Holder, nameof(parameters.Holder));
-        if (parameters.Ttl <= TimeSpan.Zero || parameters.Ttl > TimeSpan.FromDays(30))
-            throw new ArgumentOutOfRangeException(nameof(parameters.Ttl), parameters.Ttl, "The TTL must be greater than zero and at most 30 days.");
     }
 }

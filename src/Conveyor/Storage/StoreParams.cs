@@ -224,7 +224,23 @@ public sealed record QueueSetPausedParams(string Queue, bool Paused);
 /// <param name="FailedFor">How long failed (dead-lettered) jobs are kept; null keeps them forever.</param>
 /// <param name="CancelledFor">How long cancelled jobs are kept; null keeps them forever.</param>
 /// <param name="Limit">The most jobs to purge in this call (one short transaction).</param>
-public sealed record JobsPurgeParams(TimeSpan? SucceededFor, TimeSpan? FailedFor, TimeSpan? CancelledFor, int Limit);
+public sealed record JobsPurgeParams(TimeSpan? SucceededFor, TimeSpan? FailedFor, TimeSpan? CancelledFor, int Limit)
+{
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a precondition does not hold; stores call it first.</summary>
+    public void Validate()
+    {
+        CheckAge(SucceededFor, nameof(SucceededFor));
+        CheckAge(FailedFor, nameof(FailedFor));
+        CheckAge(CancelledFor, nameof(CancelledFor));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Limit, 1, nameof(Limit));
+    }
+
+    private static void CheckAge(TimeSpan? age, string name)
+    {
+        if (age is { } a && (a < TimeSpan.Zero || a > RetentionOptions.MaxAge))
+            throw new ArgumentOutOfRangeException(name, a, $"An age must be between zero and {RetentionOptions.MaxAge.TotalDays:0} days; null keeps the state's jobs forever.");
+    }
+}
 
 /// <summary>Parameters of <see cref="IJobStore.LeaderTryAcquireAsync"/>.</summary>
 /// <remarks>
@@ -234,7 +250,17 @@ public sealed record JobsPurgeParams(TimeSpan? SucceededFor, TimeSpan? FailedFor
 /// <param name="Name">The leadership to take, such as <c>retention</c>: one holder at a time per name.</param>
 /// <param name="Holder">Who takes it: a stable id of the process (the worker id).</param>
 /// <param name="Ttl">How long the leadership lasts, from the store's now, unless the holder renews it.</param>
-public sealed record LeaderAcquireParams(string Name, string Holder, TimeSpan Ttl);
+public sealed record LeaderAcquireParams(string Name, string Holder, TimeSpan Ttl)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> when a precondition does not hold; stores call it first.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(Name, nameof(Name));
+        ArgumentException.ThrowIfNullOrEmpty(Holder, nameof(Holder));
+        if (Ttl <= TimeSpan.Zero || Ttl > TimeSpan.FromDays(30))
+            throw new ArgumentOutOfRangeException(nameof(Ttl), Ttl, "The TTL must be greater than zero and at most 30 days.");
+    }
+}
 
 /// <summary>Parameters of <see cref="IJobStore.LeaderReleaseAsync"/>.</summary>
 /// <param name="Name">The leadership to give up.</param>
