@@ -57,10 +57,7 @@ public sealed partial class PostgresJobStore
             while (await r.ReadAsync(cancellationToken))
                 jobs.Add(ReadJob(r));
         }
-        if (jobs.Count <= query.Limit)
-            return new JobPage(jobs, null);
-        jobs.RemoveAt(jobs.Count - 1);
-        return new JobPage(jobs, JobCursor.Encode(jobs[^1].Id));
+        return JobCursor.Page(jobs, query.Limit);
     }
 
     /// <inheritdoc />

@@ -63,10 +63,7 @@ public sealed partial class SqliteJobStore
             while (await r.ReadAsync(cancellationToken))
                 jobs.Add(ReadJob(r, now));
         }
-        if (jobs.Count <= query.Limit)
-            return new JobPage(jobs, null);
-        jobs.RemoveAt(jobs.Count - 1);
-        return new JobPage(jobs, JobCursor.Encode(jobs[^1].Id));
+        return JobCursor.Page(jobs, query.Limit);
     }
 
     /// <inheritdoc />

@@ -10,6 +10,19 @@ public static class JobCursor
     /// <summary>The cursor after the job with this id.</summary>
     public static string Encode(long lastJobId) => Prefix + lastJobId.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The page of a listing that fetched up to <paramref name="limit"/> + 1 jobs newest first: the first
+    /// <paramref name="limit"/>, with a cursor when the extra job shows that more follow.
+    /// </summary>
+    public static JobPage Page(List<JobInfo> fetched, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(fetched);
+        if (fetched.Count <= limit)
+            return new JobPage(fetched, null);
+        fetched.RemoveRange(limit, fetched.Count - limit);
+        return new JobPage(fetched, Encode(fetched[^1].Id));
+    }
+
     /// <summary>Reads a cursor; false when it is not one <see cref="Encode"/> made.</summary>
     public static bool TryDecode(string cursor, out long lastJobId)
     {

@@ -1,4 +1,3 @@
-using Conveyor.Postgres;
 using Conveyor.StoreTests.Infrastructure;
 using Npgsql;
 
@@ -6,15 +5,8 @@ namespace Conveyor.StoreTests.Postgres;
 
 /// <summary>What only PostgreSQL can show about the claim: its plan, and how it serialises a concurrency key.</summary>
 [RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
-public sealed class PostgresClaimTests : IAsyncLifetime
+public sealed class PostgresClaimTests : PostgresStoreTestBase
 {
-    private readonly PostgresStoreFactory _factory = new();
-    private PostgresJobStore _store = null!;
-
-    public async Task InitializeAsync() => _store = (PostgresJobStore)await _factory.CreateAsync(TimeProvider.System);
-
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
-
     [Theory]
     [InlineData("auto")]
     [InlineData("force_generic_plan")]
@@ -22,18 +14,18 @@ public sealed class PostgresClaimTests : IAsyncLifetime
     {
         // 100,000 jobs: most finished, some waiting in several queues, a few keyed. Statistics come from ANALYZE,
         // as after any bulk load (a freshly loaded table without statistics may be planned badly).
-        await using var connection = new NpgsqlConnection(_factory.ConnectionString);
+        await using var connection = new NpgsqlConnection(Factory.ConnectionString);
         await connection.OpenAsync();
         await ExecAsync(connection, $$"""
-            INSERT INTO "{{_store.Schema}}".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, concurrency_key, created_at, updated_at)
+            INSERT INTO "{{Store.Schema}}".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, concurrency_key, created_at, updated_at)
             SELECT 'bulk', 'q' || (i % 5), CASE WHEN i % 10 = 0 THEN 1 ELSE 4 END, i % 4, '{}', now() - interval '1 hour',
                    now() - interval '1 hour', 3, CASE WHEN i % 100 = 0 THEN 'key-' || (i % 7) END, now(), now()
             FROM generate_series(1, 100000) AS i;
-            ANALYZE "{{_store.Schema}}".jobs;
+            ANALYZE "{{Store.Schema}}".jobs;
             SET plan_cache_mode = {{planCacheMode}};
             """);
 
-        await using var explain = _store.CreateCommand(connection, "JobsClaim");
+        await using var explain = Store.CreateCommand(connection, "JobsClaim");
         explain.CommandText = "EXPLAIN " + explain.CommandText;
         explain.Parameters.AddWithValue("queue", "q1");
         explain.Parameters.AddWithValue("limit", 100);
@@ -55,10 +47,10 @@ public sealed class PostgresClaimTests : IAsyncLifetime
     public async Task A_key_whose_lock_another_claim_holds_is_skipped_until_that_claim_commits()
     {
         var ids = await InsertAsync(("key-a", "{}"), (null, "{}"));
-        await using var other = new NpgsqlConnection(_factory.ConnectionString);
+        await using var other = new NpgsqlConnection(Factory.ConnectionString);
         await other.OpenAsync();
         await using var transaction = await other.BeginTransactionAsync();
-        await ExecAsync(other, $"SELECT pg_advisory_xact_lock(hashtextextended('conveyor:{_store.Schema}:key:key-a', 0))", transaction);
+        await ExecAsync(other, $"SELECT pg_advisory_xact_lock(hashtextextended('conveyor:{Store.Schema}:key:key-a', 0))", transaction);
 
         var whileHeld = await ClaimAsync();
         await transaction.RollbackAsync();
@@ -76,29 +68,23 @@ public sealed class PostgresClaimTests : IAsyncLifetime
         var ids = await InsertAsync(("key-b", "1"), ("key-b", "2"));
         var head = Assert.Single(await ClaimAsync());
         Assert.Equal(ids[0], head.Id);
-        var ahead = (await _store.JobsInsertAsync(new JobsInsertParams([new NewJob
+        var ahead = (await Store.JobsInsertAsync(new JobsInsertParams([new NewJob
         {
             Kind = "k", Queue = "default", Payload = "0", MaxAttempts = 3, Principal = JobPrincipal.System,
             ConcurrencyKey = "key-b", RunAt = DateTimeOffset.UnixEpoch,
         }]), CancellationToken.None))[0].JobId;
 
         Assert.Empty(await ClaimAsync());
-        await _store.JobsCompleteAsync(new JobsCompleteParams([new JobCompletion { Lease = new JobLease(head.Id, head.LeaseToken), Outcome = JobOutcome.Succeeded }]), CancellationToken.None);
+        await Store.JobsCompleteAsync(new JobsCompleteParams([new JobCompletion { Lease = new JobLease(head.Id, head.LeaseToken), Outcome = JobOutcome.Succeeded }]), CancellationToken.None);
         Assert.Equal([ahead], (await ClaimAsync()).Select(c => c.Id));
     }
 
     private async Task<List<long>> InsertAsync(params (string? Key, string Payload)[] jobs) =>
-        (await _store.JobsInsertAsync(new JobsInsertParams([.. jobs.Select(j => new NewJob
+        (await Store.JobsInsertAsync(new JobsInsertParams([.. jobs.Select(j => new NewJob
         {
             Kind = "k", Queue = "default", Payload = j.Payload, MaxAttempts = 3, Principal = JobPrincipal.System, ConcurrencyKey = j.Key,
         })]), CancellationToken.None)).Select(r => r.JobId).ToList();
 
     private Task<IReadOnlyList<ClaimedJob>> ClaimAsync() =>
-        _store.JobsClaimAsync(new JobsClaimParams("default", 10, "w", TimeSpan.FromSeconds(30)), CancellationToken.None);
-
-    private static async Task ExecAsync(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync();
-    }
+        Store.JobsClaimAsync(new JobsClaimParams("default", 10, "w", TimeSpan.FromSeconds(30)), CancellationToken.None);
 }

@@ -10,36 +10,29 @@ namespace Conveyor.StoreTests.Postgres;
 /// schema made by version 1 gains retention by migration 0002 and keeps its jobs.
 /// </summary>
 [RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
-public sealed class PostgresRetentionTests : IAsyncLifetime
+public sealed class PostgresRetentionTests : PostgresStoreTestBase
 {
-    private readonly PostgresStoreFactory _factory = new();
-    private PostgresJobStore _store = null!;
-
-    public async Task InitializeAsync() => _store = (PostgresJobStore)await _factory.CreateAsync(TimeProvider.System);
-
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
-
     [Theory]
     [InlineData("auto")]
     [InlineData("force_generic_plan")]
     public async Task Purge_on_a_large_analyzed_table_reads_the_finished_index_and_the_history_index_never_a_whole_table(string planCacheMode)
     {
         // 100,000 jobs, most finished long ago in every terminal state, with three events each; statistics from ANALYZE.
-        await using var connection = new NpgsqlConnection(_factory.ConnectionString);
+        await using var connection = new NpgsqlConnection(Factory.ConnectionString);
         await connection.OpenAsync();
         await ExecAsync(connection, $$"""
-            INSERT INTO "{{_store.Schema}}".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, created_at, updated_at, finished_at)
+            INSERT INTO "{{Store.Schema}}".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, created_at, updated_at, finished_at)
             SELECT 'bulk', 'q' || (i % 5), CASE WHEN i % 10 = 0 THEN 1 ELSE 4 + i % 3 END, 2, '{}', now() - interval '10 days',
                    now() - interval '10 days', 3, now(), now(), CASE WHEN i % 10 <> 0 THEN now() - make_interval(secs => i) END
             FROM generate_series(1, 100000) AS i;
-            INSERT INTO "{{_store.Schema}}".job_events (job_id, at, kind, attempt)
-            SELECT id, now(), k, 1 FROM "{{_store.Schema}}".jobs, generate_series(0, 2) AS k;
-            ANALYZE "{{_store.Schema}}".jobs;
-            ANALYZE "{{_store.Schema}}".job_events;
+            INSERT INTO "{{Store.Schema}}".job_events (job_id, at, kind, attempt)
+            SELECT id, now(), k, 1 FROM "{{Store.Schema}}".jobs, generate_series(0, 2) AS k;
+            ANALYZE "{{Store.Schema}}".jobs;
+            ANALYZE "{{Store.Schema}}".job_events;
             SET plan_cache_mode = {{planCacheMode}};
             """);
 
-        await using var explain = _store.CreateCommand(connection, "JobsPurge");
+        await using var explain = Store.CreateCommand(connection, "JobsPurge");
         explain.CommandText = "EXPLAIN " + explain.CommandText;
         explain.Parameters.Add(new NpgsqlParameter("succeeded_for", NpgsqlDbType.Interval) { Value = TimeSpan.FromDays(1) });
         explain.Parameters.Add(new NpgsqlParameter("failed_for", NpgsqlDbType.Interval) { Value = DBNull.Value });
@@ -61,34 +54,34 @@ public sealed class PostgresRetentionTests : IAsyncLifetime
     [Fact]
     public async Task Purge_skips_a_row_another_transaction_holds_instead_of_waiting_and_takes_it_later()
     {
-        var ids = (await _store.JobsInsertAsync(new JobsInsertParams([.. Enumerable.Range(0, 3).Select(i => new NewJob
+        var ids = (await Store.JobsInsertAsync(new JobsInsertParams([.. Enumerable.Range(0, 3).Select(i => new NewJob
         {
             Kind = "k", Queue = "default", Payload = $"{i}", MaxAttempts = 3, Principal = JobPrincipal.System,
         })]), CancellationToken.None)).Select(r => r.JobId).ToList();
         foreach (var id in ids)
-            await _store.JobCancelAsync(new JobCancelParams(id, "test"), CancellationToken.None);
-        await using var other = new NpgsqlConnection(_factory.ConnectionString);
+            await Store.JobCancelAsync(new JobCancelParams(id, "test"), CancellationToken.None);
+        await using var other = new NpgsqlConnection(Factory.ConnectionString);
         await other.OpenAsync();
         await using var transaction = await other.BeginTransactionAsync();
-        await ExecAsync(other, $"SELECT id FROM \"{_store.Schema}\".jobs WHERE id = {ids[1]} FOR UPDATE", transaction);
+        await ExecAsync(other, $"SELECT id FROM \"{Store.Schema}\".jobs WHERE id = {ids[1]} FOR UPDATE", transaction);
 
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var whileHeld = await _store.JobsPurgeAsync(new JobsPurgeParams(null, null, TimeSpan.Zero, 100), patience.Token);
+        var whileHeld = await Store.JobsPurgeAsync(new JobsPurgeParams(null, null, TimeSpan.Zero, 100), patience.Token);
         await transaction.RollbackAsync();
-        var afterwards = await _store.JobsPurgeAsync(new JobsPurgeParams(null, null, TimeSpan.Zero, 100), CancellationToken.None);
+        var afterwards = await Store.JobsPurgeAsync(new JobsPurgeParams(null, null, TimeSpan.Zero, 100), CancellationToken.None);
 
         Assert.Equal((2, 1), (whileHeld, afterwards));
         foreach (var id in ids)
-            Assert.Null(await _store.JobGetAsync(id, CancellationToken.None));
+            Assert.Null(await Store.JobGetAsync(id, CancellationToken.None));
     }
 
     [Fact]
     public async Task A_version_1_schema_is_upgraded_by_migration_0002_and_its_old_finished_jobs_can_be_purged()
     {
-        var schema = _factory.NewLocation();
+        var schema = Factory.NewLocation();
         var (version, name, sql) = PostgresJobStore.Migrations[0];
         Assert.Equal(1, version);
-        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Factory.ConnectionString))
         {
             await connection.OpenAsync();
             await ExecAsync(connection, $"CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".conveyor_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);" +
@@ -99,7 +92,7 @@ public sealed class PostgresRetentionTests : IAsyncLifetime
                 $"INSERT INTO \"{schema}\".job_events (job_id, at, kind, attempt) SELECT id, now(), 0, 0 FROM \"{schema}\".jobs;");
         }
         var ids = new List<long>();
-        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Factory.ConnectionString))
         {
             await connection.OpenAsync();
             await using var read = new NpgsqlCommand($"SELECT id FROM \"{schema}\".jobs ORDER BY id", connection);
@@ -108,7 +101,7 @@ public sealed class PostgresRetentionTests : IAsyncLifetime
                 ids.Add(r.GetInt64(0));
         }
 
-        var store = _factory.Open(schema);
+        var store = Factory.Open(schema);
         await store.MigrateAsync(CancellationToken.None);
 
         Assert.Equal(PostgresJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
@@ -119,11 +112,5 @@ public sealed class PostgresRetentionTests : IAsyncLifetime
         Assert.Equal(JobState.Pending, (await store.JobGetAsync(ids[1], CancellationToken.None))!.State);
         Assert.Single(await store.JobEventsListAsync(new JobEventsListParams(ids[1]), CancellationToken.None));
         Assert.True(await store.LeaderTryAcquireAsync(new LeaderAcquireParams("retention", "node-a", TimeSpan.FromMinutes(3)), CancellationToken.None));
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync();
     }
 }
