@@ -46,7 +46,7 @@ public sealed partial class SqliteJobStore
                 {
                     Id = r.GetInt64(0),
                     Kind = r.GetString(1),
-                    Queue = r.GetString(2),
+                    Queue = parameters.Queue, // the claim reads one queue only
                     Priority = (JobPriority)r.GetInt32(3),
                     Payload = r.GetString(4),
                     Attempt = r.GetInt32(5),
@@ -175,9 +175,10 @@ public sealed partial class SqliteJobStore
     private static JobPrincipal Principal(SqliteDataReader r, int tenantColumn)
     {
         var tenant = r.GetString(tenantColumn);
-        return new JobPrincipal(
-            r.IsDBNull(tenantColumn + 1) ? null : r.GetString(tenantColumn + 1),
-            tenant.Length == 0 ? null : tenant,
-            JsonSerializer.Deserialize<string[]>(r.GetString(tenantColumn + 2)) ?? []);
+        var user = r.IsDBNull(tenantColumn + 1) ? null : r.GetString(tenantColumn + 1);
+        var roles = r.GetString(tenantColumn + 2);
+        if (user is null && tenant.Length == 0 && roles == "[]")
+            return JobPrincipal.System; // most background jobs: no need to allocate a principal per claim
+        return new JobPrincipal(user, tenant.Length == 0 ? null : tenant, roles == "[]" ? [] : JsonSerializer.Deserialize<string[]>(roles) ?? []);
     }
 }

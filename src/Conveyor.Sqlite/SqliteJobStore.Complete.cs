@@ -17,17 +17,70 @@ public sealed partial class SqliteJobStore
         return applied;
     }
 
-    /// <summary>The completions as the JSON array the completion SQL reads; one per job.</summary>
-    private static string CompletionItems(IReadOnlyList<JobCompletion> completions) =>
+    /// <summary>
+    /// The completions as the completion SQL reads them, one per job: plain successes (no result, artefacts or
+    /// error; the drain's common case) as [id, token] pairs per actor, everything else as one JSON object per job.
+    /// </summary>
+    private static CompletionSet CompletionItems(IReadOnlyList<JobCompletion> completions)
+    {
         // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
-        Json(w =>
+        var distinct = completions.DistinctBy(c => c.Lease.JobId).ToList();
+        var plain = distinct.Where(IsPlainSuccess).GroupBy(c => c.Actor)
+            .Select(g => (g.Key, Json(w =>
+            {
+                foreach (var c in g)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(c.Lease.JobId);
+                    w.WriteNumberValue(c.Lease.LeaseToken);
+                    w.WriteEndArray();
+                }
+            })))
+            .ToList();
+        var general = distinct.Where(c => !IsPlainSuccess(c)).ToList();
+        return new CompletionSet(plain, general.Count == 0 ? null : Json(w =>
         {
-            foreach (var c in completions.DistinctBy(c => c.Lease.JobId))
+            foreach (var c in general)
                 WriteCompletion(w, c);
-        });
+        }));
+    }
+
+    private static bool IsPlainSuccess(JobCompletion c) =>
+        c.Outcome == JobOutcome.Succeeded && c.Result is null && c.Artifacts is not { Count: > 0 } && c.Error is null;
+
+    /// <summary>Completions ready for the SQL: plain successes as (actor, [[id, token], …]), the rest as one JSON array of objects.</summary>
+    private sealed record CompletionSet(IReadOnlyList<(string? Actor, string Leases)> PlainSuccesses, string? Others);
 
     /// <summary>Applies completions inside the current write transaction; returns the applied ids and the queues to wake.</summary>
-    private (List<long> Applied, List<(string Queue, long At)> Wake) Complete(string items, long now)
+    private (List<long> Applied, List<(string Queue, long At)> Wake) Complete(CompletionSet items, long now)
+    {
+        var applied = new List<long>();
+        var wake = new List<(string Queue, long At)>();
+        foreach (var (actor, leases) in items.PlainSuccesses)
+        {
+            var events = Named("CompleteSucceededEvents");
+            events.Parameters.AddWithValue("@leases", leases);
+            events.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
+            events.Parameters.AddWithValue("@now", now);
+            events.ExecuteNonQuery();
+
+            var update = Named("CompleteSucceededUpdate");
+            update.Parameters.AddWithValue("@leases", leases);
+            update.Parameters.AddWithValue("@now", now);
+            using var r = update.ExecuteReader();
+            while (r.Read())
+            {
+                applied.Add(r.GetInt64(0));
+                if (!r.IsDBNull(1))
+                    wake.Add((StoreSignals.AnyQueue, now));
+            }
+        }
+        if (items.Others is { } others)
+            CompleteOthers(others, now, applied, wake);
+        return (applied, wake);
+    }
+
+    private void CompleteOthers(string items, long now, List<long> applied, List<(string Queue, long At)> wake)
     {
         var events = Named("CompleteEvents");
         events.Parameters.AddWithValue("@items", items);
@@ -37,8 +90,6 @@ public sealed partial class SqliteJobStore
         var update = Named("CompleteUpdate");
         update.Parameters.AddWithValue("@items", items);
         update.Parameters.AddWithValue("@now", now);
-        var applied = new List<long>();
-        var wake = new List<(string Queue, long At)>();
         using var r = update.ExecuteReader();
         while (r.Read())
         {
@@ -48,7 +99,6 @@ public sealed partial class SqliteJobStore
             if (!r.IsDBNull(4))
                 wake.Add((StoreSignals.AnyQueue, now));
         }
-        return (applied, wake);
     }
 
     private static void WriteCompletion(Utf8JsonWriter w, JobCompletion c)

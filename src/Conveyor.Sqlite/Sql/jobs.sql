@@ -104,6 +104,22 @@ FROM json_each(@items) AS c
 WHERE jobs.id = c.value ->> 'id' AND jobs.state = 2 AND jobs.lease_token = c.value ->> 'token'
 RETURNING jobs.id, jobs.queue, jobs.state, jobs.run_at, jobs.concurrency_key;
 
+-- name: CompleteSucceededEvents
+-- Plain successes (no result, artefacts or error) by one actor; runs before CompleteSucceededUpdate, like
+-- CompleteEvents. @leases: JSON array of [id, token] pairs.
+INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+SELECT j.id, @now, 4, j.attempt, @actor, NULL
+FROM json_each(@leases) AS l JOIN jobs AS j ON j.id = l.value ->> 0
+WHERE j.state = 2 AND j.lease_token = l.value ->> 1;
+
+-- name: CompleteSucceededUpdate
+-- What CompleteUpdate does for a plain success, without reading a field per job.
+UPDATE jobs SET state = 4, result = NULL, artifacts = NULL, lease_expires_at = NULL, cancel_requested = 0,
+                finished_at = @now, updated_at = @now
+FROM json_each(@leases) AS l
+WHERE jobs.id = l.value ->> 0 AND jobs.state = 2 AND jobs.lease_token = l.value ->> 1
+RETURNING jobs.id, jobs.concurrency_key;
+
 -- name: JobsReap
 UPDATE jobs SET
     state            = CASE WHEN cancel_requested = 1 THEN 6 WHEN attempt >= max_attempts THEN 5 ELSE 1 END,

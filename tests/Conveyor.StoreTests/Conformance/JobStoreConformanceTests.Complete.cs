@@ -219,4 +219,42 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         Assert.Equal(JobState.Succeeded, job.State);
         Assert.False(job.CancelRequested);
     }
+
+    [Fact]
+    public async Task Complete_of_plain_successes_by_several_workers_mixed_with_other_outcomes_applies_each_as_given()
+    {
+        // Stores may take a shorter path for successes without result, artefacts or error; mixed with the rest
+        // and with several actors in one batch, each completion must still land exactly as the general path would.
+        var ids = await InsertManyAsync(Enumerable.Range(0, 6).Select(_ => Job(maxAttempts: 3)));
+        var claimed = (await ClaimAsync(limit: 6)).OrderBy(c => c.Id).ToList();
+        await CancelAsync(ids[5]);
+        Time.Advance(TimeSpan.FromSeconds(2));
+        var now = Start.AddSeconds(2);
+
+        var applied = await CompleteManyAsync(
+        [
+            Completion(claimed[0], JobOutcome.Succeeded, actor: "worker-a"),
+            Completion(claimed[1], JobOutcome.Succeeded, actor: "worker-b"),
+            Completion(claimed[2], JobOutcome.Succeeded, result: "7", actor: "worker-a"),
+            Completion(claimed[3], JobOutcome.Retry, error: "flaky", retryDelay: TimeSpan.FromMinutes(1), actor: "worker-b"),
+            Completion(claimed[4], JobOutcome.Succeeded, token: claimed[4].LeaseToken + 1, actor: "worker-a"),
+            Completion(claimed[5], JobOutcome.Succeeded, actor: "worker-a"),
+        ]);
+
+        Assert.Equal([ids[0], ids[1], ids[2], ids[3], ids[5]], applied.Order());
+        var jobs = await Task.WhenAll(ids.Select(GetAsync));
+        Assert.Equal([JobState.Succeeded, JobState.Succeeded, JobState.Succeeded, JobState.Scheduled, JobState.Running, JobState.Succeeded], jobs.Select(j => j.State));
+        foreach (var i in new[] { 0, 1, 5 })
+        {
+            Assert.Equal((null, now, (DateTimeOffset?)null, false, null), (jobs[i].Result, jobs[i].FinishedAt, jobs[i].LeaseExpiresAt, jobs[i].CancelRequested, jobs[i].LastError));
+            Assert.Empty(jobs[i].Artifacts);
+        }
+        Assert.Equal("7", jobs[2].Result);
+        var done = await Task.WhenAll(new[] { 0, 1, 2, 3, 5 }.Select(async i => (await EventsAsync(ids[i]))[^1]));
+        Assert.Equal(
+            [(JobEventKind.Succeeded, "worker-a", 1, now), (JobEventKind.Succeeded, "worker-b", 1, now), (JobEventKind.Succeeded, "worker-a", 1, now),
+             (JobEventKind.RetryScheduled, "worker-b", 1, now), (JobEventKind.Succeeded, "worker-a", 1, now)],
+            done.Select(e => (e.Kind, e.Actor, e.Attempt, e.At)));
+        Assert.Equal([JobEventKind.Enqueued, JobEventKind.Started], await HistoryAsync(ids[4]));
+    }
 }
