@@ -16,7 +16,8 @@ internal sealed class LeaseKeeper(ConveyorOptions options, IJobStore store, Runn
 
     internal async Task BeatAsync(CancellationToken cancellationToken)
     {
-        var leases = running.All.Select(r => r.Lease).ToList();
+        // An attempt whose end its handler already committed (transactional completion) holds no lease any more.
+        var leases = running.All.Where(r => !r.IsCompleted).Select(r => r.Lease).ToList();
         if (leases.Count == 0)
             return;
         var result = await store.JobsHeartbeatAsync(new JobsHeartbeatParams(leases, options.LeaseDuration), cancellationToken);
