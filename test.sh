@@ -78,6 +78,8 @@ start_postgres
 status=0
 for project in tests/*/; do
   name=$(basename "$project")
+  # Only test projects; tests/ also holds helpers such as the worker process of the multi-process test.
+  grep -qs '<IsTestProject>true</IsTestProject>' "$project$name.csproj" || continue
   echo "== $name"
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true \

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conveyor.Storage;
+using Npgsql;
 
 namespace Conveyor.Postgres;
 
@@ -16,38 +17,49 @@ public sealed partial class PostgresJobStore
             return [];
         // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
         var completions = parameters.Completions.DistinctBy(c => c.Lease.JobId).ToArray();
-        var targets = completions.Select(Target).ToArray();
         var (applied, ready) = await RetryDeadlocksAsync(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var complete = Command(connection, "JobsComplete");
-            var p = complete.Parameters;
-            p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
-            p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
-            p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
-            p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
-            p.AddWithValue("uncharges", completions.Select(c => c.Outcome == JobOutcome.Released ? 1 : 0).ToArray());
-            p.AddWithValue("delays", completions.Select(c => c.Outcome == JobOutcome.Retry ? c.RetryDelay : TimeSpan.Zero).ToArray());
-            p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
-            p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
-            p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
-            p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
-                ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
-            var applied = new List<long>(completions.Length);
-            var ready = new List<(string, DateTimeOffset)>();
-            await using var r = await complete.ExecuteReaderAsync(cancellationToken);
-            while (await r.ReadAsync(cancellationToken))
-            {
-                applied.Add(r.GetInt64(0));
-                if (r.GetInt16(2) == (short)JobState.Pending)
-                    ready.Add((r.GetString(1), r.GetFieldValue<DateTimeOffset>(3)));
-                if (r.GetBoolean(4))
-                    ready.Add((StoreSignals.AnyQueue, r.GetFieldValue<DateTimeOffset>(5)));
-            }
-            return (applied, ready);
+            return await CompleteAsync(connection, null, completions, cancellationToken);
         });
         PublishReady(ready);
         return applied;
+    }
+
+    /// <summary>
+    /// Runs the completion statement on <paramref name="connection"/>, in <paramref name="transaction"/> when given;
+    /// returns the applied ids and the ready times to announce once it commits. <paramref name="completions"/> name
+    /// each job once.
+    /// </summary>
+    private async Task<(List<long> Applied, List<(string, DateTimeOffset)> Ready)> CompleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken)
+    {
+        var targets = completions.Select(Target).ToArray();
+        await using var complete = Command(connection, "JobsComplete", transaction);
+        var p = complete.Parameters;
+        p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
+        p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
+        p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
+        p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
+        p.AddWithValue("uncharges", completions.Select(c => c.Outcome == JobOutcome.Released ? 1 : 0).ToArray());
+        p.AddWithValue("delays", completions.Select(c => c.Outcome == JobOutcome.Retry ? c.RetryDelay : TimeSpan.Zero).ToArray());
+        p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
+        p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
+        p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
+        p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
+            ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
+        var applied = new List<long>(completions.Count);
+        var ready = new List<(string, DateTimeOffset)>();
+        await using var r = await complete.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            applied.Add(r.GetInt64(0));
+            if (r.GetInt16(2) == (short)JobState.Pending)
+                ready.Add((r.GetString(1), r.GetFieldValue<DateTimeOffset>(3)));
+            if (r.GetBoolean(4))
+                ready.Add((StoreSignals.AnyQueue, r.GetFieldValue<DateTimeOffset>(5)));
+        }
+        return (applied, ready);
     }
 
     private static (JobState State, JobEventKind Event) Target(JobCompletion c) => c.Outcome switch

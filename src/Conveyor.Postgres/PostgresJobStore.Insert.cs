@@ -15,58 +15,107 @@ public sealed partial class PostgresJobStore
     public async Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var jobs = parameters.Jobs;
-        if (jobs.Count == 0)
+        if (parameters.Jobs.Count == 0)
             return [];
-        var firstOf = FirstOccurrences(jobs);
-        var bounded = parameters.Bounds is { Count: > 0 } bounds
-            ? jobs.Select(j => j.Queue).Where(bounds.ContainsKey).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
-            : [];
-        var keyed = Enumerable.Range(0, jobs.Count).Where(i => firstOf[i] == i && jobs[i].IdempotencyKey is not null).ToArray();
-
+        var plan = new InsertPlan(parameters);
         var (results, ready) = await RetryDeadlocksAsync(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var transaction = keyed.Length > 0 || bounded.Length > 0 ? await connection.BeginTransactionAsync(cancellationToken) : null;
-            var results = new JobInsertResult?[jobs.Count];
-            if (bounded.Length > 0)
-            {
-                await using var lockQueues = Command(connection, "QueuesLock", transaction);
-                lockQueues.Parameters.AddWithValue("queues", bounded);
-                await lockQueues.ExecuteNonQueryAsync(cancellationToken);
-            }
-            if (keyed.Length > 0)
-                ResolveIdempotency(jobs, firstOf, results, await FindKeysAsync(connection, transaction, jobs, keyed, cancellationToken));
-            var toInsert = Enumerable.Range(0, jobs.Count).Where(i => firstOf[i] == i && results[i] is null).ToArray();
-            if (bounded.Length > 0)
-                await CheckBoundsAsync(connection, transaction, jobs, toInsert, parameters.Bounds!, bounded, cancellationToken);
-            var ready = new List<(string, DateTimeOffset)>();
-            var raced = new List<int>();
-            if (toInsert.Length > 0)
-                await InsertRowsAsync(connection, transaction, jobs, toInsert, results, ready, raced, cancellationToken);
-            if (raced.Count > 0)
-            {
-                // A concurrent submission inserted these keys after our lookup (it had not committed yet); it has now.
-                var found = await FindKeysAsync(connection, transaction, jobs, [.. raced], cancellationToken);
-                foreach (var i in raced)
-                {
-                    var (id, kind, payload, state) = found[i];
-                    if (kind != jobs[i].Kind || payload != jobs[i].Payload)
-                        throw new IdempotencyConflictException(jobs[i].IdempotencyKey!, id);
-                    results[i] = new JobInsertResult(id, state, true);
-                }
-            }
+            await using var transaction = plan.NeedsTransaction ? await connection.BeginTransactionAsync(cancellationToken) : null;
+            var inserted = await InsertAsync(connection, transaction, plan, Origin, cancellationToken);
             if (transaction is not null)
                 await transaction.CommitAsync(cancellationToken);
-            for (var i = 0; i < jobs.Count; i++)
-            {
-                if (firstOf[i] != i)
-                    results[i] = results[firstOf[i]]! with { Existing = true };
-            }
-            return (results.Select(r => r!).ToList(), ready);
+            return inserted;
         });
         PublishReady(ready);
         return results;
+    }
+
+    /// <summary>
+    /// Inserts jobs in the caller's open transaction, exactly as <see cref="JobsInsertAsync(JobsInsertParams, CancellationToken)"/>
+    /// does (idempotency keys, bounds, rows and events), and neither commits nor rolls back: the jobs exist if and when
+    /// the caller commits. The NOTIFY goes out with that commit, to every store instance on the schema including this
+    /// one, whose own signals cannot follow a commit it does not see. A deadlock is not retried (the caller's
+    /// transaction is lost with it); the caller sees the <see cref="PostgresException"/>.
+    /// </summary>
+    internal async Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = transaction.Connection
+            ?? throw new InvalidOperationException("The transaction is already committed or rolled back; enqueue in an open transaction.");
+        if (parameters.Jobs.Count == 0)
+            return [];
+        StartListening();
+        var (results, _) = await InsertAsync(connection, transaction, new InsertPlan(parameters), EveryInstance, cancellationToken);
+        return results;
+    }
+
+    /// <summary>What a batch needs before it touches the database: repeated keys, the keyed and the bounded.</summary>
+    private sealed class InsertPlan
+    {
+        public InsertPlan(JobsInsertParams parameters)
+        {
+            Parameters = parameters;
+            var jobs = parameters.Jobs;
+            FirstOf = FirstOccurrences(jobs);
+            Bounded = parameters.Bounds is { Count: > 0 } bounds
+                ? jobs.Select(j => j.Queue).Where(bounds.ContainsKey).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
+                : [];
+            Keyed = Enumerable.Range(0, jobs.Count).Where(i => FirstOf[i] == i && jobs[i].IdempotencyKey is not null).ToArray();
+        }
+
+        public JobsInsertParams Parameters { get; }
+
+        public int[] FirstOf { get; }
+
+        public string[] Bounded { get; }
+
+        public int[] Keyed { get; }
+
+        /// <summary>Keys and bounds take several statements; a plain batch is one statement, atomic by itself.</summary>
+        public bool NeedsTransaction => Keyed.Length > 0 || Bounded.Length > 0;
+    }
+
+    private async Task<(List<JobInsertResult> Results, List<(string, DateTimeOffset)> Ready)> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, InsertPlan plan, string origin, CancellationToken cancellationToken)
+    {
+        var jobs = plan.Parameters.Jobs;
+        var firstOf = plan.FirstOf;
+        var results = new JobInsertResult?[jobs.Count];
+        if (plan.Bounded.Length > 0)
+        {
+            await using var lockQueues = Command(connection, "QueuesLock", transaction);
+            lockQueues.Parameters.AddWithValue("queues", plan.Bounded);
+            await lockQueues.ExecuteNonQueryAsync(cancellationToken);
+        }
+        if (plan.Keyed.Length > 0)
+            ResolveIdempotency(jobs, firstOf, results, await FindKeysAsync(connection, transaction, jobs, plan.Keyed, cancellationToken));
+        var toInsert = Enumerable.Range(0, jobs.Count).Where(i => firstOf[i] == i && results[i] is null).ToArray();
+        if (plan.Bounded.Length > 0)
+            await CheckBoundsAsync(connection, transaction, jobs, toInsert, plan.Parameters.Bounds!, plan.Bounded, cancellationToken);
+        var ready = new List<(string, DateTimeOffset)>();
+        var raced = new List<int>();
+        if (toInsert.Length > 0)
+            await InsertRowsAsync(connection, transaction, jobs, toInsert, results, ready, raced, origin, cancellationToken);
+        if (raced.Count > 0)
+        {
+            // A concurrent submission inserted these keys after our lookup (it had not committed yet); it has now.
+            var found = await FindKeysAsync(connection, transaction, jobs, [.. raced], cancellationToken);
+            foreach (var i in raced)
+            {
+                var (id, kind, payload, state) = found[i];
+                if (kind != jobs[i].Kind || payload != jobs[i].Payload)
+                    throw new IdempotencyConflictException(jobs[i].IdempotencyKey!, id);
+                results[i] = new JobInsertResult(id, state, true);
+            }
+        }
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (firstOf[i] != i)
+                results[i] = results[firstOf[i]]! with { Existing = true };
+        }
+        return (results.Select(r => r!).ToList(), ready);
     }
 
     /// <summary>For each job, the index of the first job in the batch with the same (tenant, idempotency key); its own index otherwise.</summary>
@@ -141,10 +190,10 @@ public sealed partial class PostgresJobStore
     }
 
     private async Task InsertRowsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<NewJob> jobs, int[] toInsert,
-        JobInsertResult?[] results, List<(string, DateTimeOffset)> ready, List<int> raced, CancellationToken cancellationToken)
+        JobInsertResult?[] results, List<(string, DateTimeOffset)> ready, List<int> raced, string origin, CancellationToken cancellationToken)
     {
         var rows = toInsert.Select(i => jobs[i]).ToArray();
-        await using var insert = Command(connection, "JobsInsert", transaction);
+        await using var insert = Command(connection, "JobsInsert", transaction, origin);
         var p = insert.Parameters;
         p.AddWithValue("kinds", rows.Select(j => j.Kind).ToArray());
         p.AddWithValue("queues", rows.Select(j => j.Queue).ToArray());

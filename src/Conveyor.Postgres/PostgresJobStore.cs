@@ -58,6 +58,12 @@ public sealed partial class PostgresJobStore : IJobStore
     /// <summary>Tags this instance's notifications, so that it does not raise its own signals a second time.</summary>
     internal string Origin { get; } = Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>
+    /// The origin of notifications sent from a caller's transaction: no instance has it, so every instance raises them,
+    /// this one included (it cannot raise its own signals after a commit it does not see).
+    /// </summary>
+    internal const string EveryInstance = "-";
+
     /// <summary>Completes once the listening connection has run LISTEN (starting it if needed).</summary>
     internal Task ListeningAsync()
     {
@@ -78,11 +84,14 @@ public sealed partial class PostgresJobStore : IJobStore
         return await _dataSource.OpenConnectionAsync(cancellationToken);
     }
 
-    /// <summary>A command for the named SQL block, with the clock and notification parameters it uses.</summary>
-    private NpgsqlCommand Command(NpgsqlConnection connection, string name, NpgsqlTransaction? transaction = null) =>
-        CommandFor(connection, _sql[name], transaction);
+    /// <summary>
+    /// A command for the named SQL block, with the clock and notification parameters it uses; its notifications carry
+    /// <paramref name="origin"/>, this instance's <see cref="Origin"/> unless given.
+    /// </summary>
+    private NpgsqlCommand Command(NpgsqlConnection connection, string name, NpgsqlTransaction? transaction = null, string? origin = null) =>
+        CommandFor(connection, _sql[name], transaction, origin);
 
-    private NpgsqlCommand CommandFor(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
+    private NpgsqlCommand CommandFor(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null, string? origin = null)
     {
         var text = SqlText.WithClock(sql);
         var command = new NpgsqlCommand(text, connection, transaction);
@@ -96,7 +105,7 @@ public sealed partial class PostgresJobStore : IJobStore
         if (sql.Contains("@channel", StringComparison.Ordinal))
         {
             command.Parameters.Add(new NpgsqlParameter<string>("channel", NpgsqlDbType.Text) { TypedValue = Channel });
-            command.Parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = Origin });
+            command.Parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = origin ?? Origin });
         }
         return command;
     }

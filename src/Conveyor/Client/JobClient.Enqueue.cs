@@ -9,26 +9,18 @@ internal sealed partial class JobClient
     private const int MaxKeyLength = 255;
     private const int MaxTags = 32;
 
-    public async Task<EnqueueResult> EnqueueAsync<TPayload>(TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var job = Build(TypeFor(typeof(TPayload), "payload"), Serialize(payload, "payload"), options, "");
-        return (await InsertAsync([job], cancellationToken))[0];
-    }
+    public async Task<EnqueueResult> EnqueueAsync<TPayload>(TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default) =>
+        (await InsertAsync(Prepare(payload, options), cancellationToken))[0];
 
     public async Task<EnqueueResult> EnqueueJsonAsync(string kind, string payloadJson, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         var type = TypeFor(kind, "kind");
         var job = Build(type, CheckJson(type, payloadJson, "payload"), options, "");
-        return (await InsertAsync([job], cancellationToken))[0];
+        return (await InsertAsync(new JobsInsertParams([job], _bounds), cancellationToken))[0];
     }
 
-    public async Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(payloads);
-        var type = TypeFor(typeof(TPayload), "payload");
-        var jobs = payloads.Select((p, i) => Build(type, Serialize(p, $"jobs[{i}].payload"), options, $"jobs[{i}].")).ToList();
-        return await InsertAsync(jobs, cancellationToken);
-    }
+    public async Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default) =>
+        await InsertAsync(PrepareMany(payloads, options), cancellationToken);
 
     public async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IEnumerable<JobSubmission> submissions, CancellationToken cancellationToken = default)
     {
@@ -38,15 +30,27 @@ internal sealed partial class JobClient
             var type = TypeFor(s.Kind, $"jobs[{i}].kind");
             return Build(type, CheckJson(type, s.Payload, $"jobs[{i}].payload"), s.Options, $"jobs[{i}].");
         }).ToList();
-        return await InsertAsync(jobs, cancellationToken);
+        return await InsertAsync(new JobsInsertParams(jobs, _bounds), cancellationToken);
     }
 
-    private async Task<IReadOnlyList<EnqueueResult>> InsertAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    public JobsInsertParams Prepare<TPayload>(TPayload payload, EnqueueOptions? options) =>
+        new([Build(TypeFor(typeof(TPayload), "payload"), Serialize(payload, "payload"), options, "")], _bounds);
+
+    public JobsInsertParams PrepareMany<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options)
     {
-        if (jobs.Count == 0)
+        ArgumentNullException.ThrowIfNull(payloads);
+        var type = TypeFor(typeof(TPayload), "payload");
+        return new([.. payloads.Select((p, i) => Build(type, Serialize(p, $"jobs[{i}].payload"), options, $"jobs[{i}]."))], _bounds);
+    }
+
+    public ValueTask<IJobStore> GetStoreAsync(CancellationToken cancellationToken) => _store.GetAsync(cancellationToken);
+
+    private async Task<IReadOnlyList<EnqueueResult>> InsertAsync(JobsInsertParams insert, CancellationToken cancellationToken)
+    {
+        if (insert.Jobs.Count == 0)
             return [];
         var store = await _store.GetAsync(cancellationToken);
-        var inserted = await store.JobsInsertAsync(new JobsInsertParams(jobs, _bounds), cancellationToken);
+        var inserted = await store.JobsInsertAsync(insert, cancellationToken);
         return inserted.Select(r => new EnqueueResult(r.JobId, r.State, r.Existing)).ToList();
     }
 

@@ -4,8 +4,12 @@ using Microsoft.Extensions.Options;
 
 namespace Conveyor.Client;
 
-/// <summary>The <see cref="IJobClient"/> over the configured store: validates, routes, then stores in one call.</summary>
-internal sealed partial class JobClient : IJobClient
+/// <summary>
+/// The <see cref="IJobClient"/> over the configured store: validates, routes, then stores in one call. As the
+/// <see cref="IEnqueuePipeline"/> it hands the validated, routed submissions to store packages that insert them their
+/// own way (in the caller's transaction).
+/// </summary>
+internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
 {
     private readonly StoreAccessor _store;
     private readonly ConveyorOptions _options;

@@ -9,6 +9,12 @@ namespace Conveyor;
 /// job, a result and artefacts stored on success. Every write is fenced by the attempt's lease: once the lease
 /// is lost, writes are refused and the handler's token fires.
 /// </summary>
+/// <remarks>
+/// A store package may let the handler finish the attempt itself, in the store's own transaction, so that the
+/// handler's writes and the job's success commit together (the PostgreSQL store's <c>BeginTransactionAsync</c>).
+/// Once that committed, the attempt is over: progress, log, result and artefact calls throw
+/// <see cref="InvalidOperationException"/>, and the engine records nothing more, however the handler ends.
+/// </remarks>
 public abstract class JobContext
 {
     private readonly RunningJob _run;
@@ -23,6 +29,7 @@ public abstract class JobContext
         _json = json;
         Services = services;
         CancellationToken = cancellationToken;
+        StoreAttempt = new StoreAttempt(run, this, store);
     }
 
     /// <summary>The job's id.</summary>
@@ -56,43 +63,67 @@ public abstract class JobContext
 
     internal IReadOnlyList<JobArtifact> Artifacts => _artifacts;
 
+    internal StoreAttempt StoreAttempt { get; }
+
     /// <summary>Records progress: a percentage (0–100), the phase and a message; each becomes an event in the history.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The percentage is outside 0–100.</exception>
     /// <exception cref="OperationCanceledException">The lease was lost; the handler must stop.</exception>
+    /// <exception cref="InvalidOperationException">The attempt already completed in the handler's transaction.</exception>
     public async Task ReportProgressAsync(double? percent, string? phase = null, string? message = null)
     {
         if (percent is { } p && (double.IsNaN(p) || p < 0 || p > 100))
             throw new ArgumentOutOfRangeException(nameof(percent), percent, "Progress is a percentage from 0 to 100.");
+        ThrowIfCompleted();
         var applied = await _store.JobProgressSetAsync(new JobProgressSetParams(_run.Lease, new JobProgress(percent, phase, message)), CancellationToken.None);
         ThrowIfLost(applied);
     }
 
     /// <summary>Appends a line to the job's history.</summary>
     /// <exception cref="OperationCanceledException">The lease was lost; the handler must stop.</exception>
+    /// <exception cref="InvalidOperationException">The attempt already completed in the handler's transaction.</exception>
     public async Task LogAsync(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ThrowIfCompleted();
         var applied = await _store.JobLogAppendAsync(new JobLogAppendParams(_run.Lease, message), CancellationToken.None);
         ThrowIfLost(applied);
     }
 
     /// <summary>Sets the result stored with the job when this attempt succeeds (serialised as JSON). A later call replaces it.</summary>
-    public void SetResult<TResult>(TResult result) => ResultJson = JsonSerializer.Serialize(result, _json);
+    /// <exception cref="InvalidOperationException">The attempt already completed in the handler's transaction.</exception>
+    public void SetResult<TResult>(TResult result)
+    {
+        ThrowIfCompleted();
+        ResultJson = JsonSerializer.Serialize(result, _json);
+    }
 
     /// <summary>Records an artefact (a path, a URL, a reference) stored with the job when this attempt succeeds.</summary>
+    /// <exception cref="InvalidOperationException">The attempt already completed in the handler's transaction.</exception>
     public void AddArtifact(string name, string location, string? contentType = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentException.ThrowIfNullOrEmpty(location);
+        ThrowIfCompleted();
         _artifacts.Add(new JobArtifact(name, location, contentType));
     }
 
     private void ThrowIfLost(bool applied)
     {
-        if (applied)
-            return;
+        if (!applied)
+            throw LeaseLost();
+    }
+
+    /// <summary>Stops the handler because a fenced write was refused, and returns the exception it gets.</summary>
+    internal OperationCanceledException LeaseLost()
+    {
         _run.Stop(StopReason.LeaseLost);
-        throw new OperationCanceledException($"Job {JobId} lost its lease (attempt {Attempt}); another worker may own it now.", CancellationToken);
+        return new OperationCanceledException($"Job {JobId} lost its lease (attempt {Attempt}); another worker may own it now.", CancellationToken);
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_run.IsCompleted)
+            throw new InvalidOperationException($"Job {JobId} attempt {Attempt} already completed in the handler's transaction; nothing more can be recorded for it.");
     }
 }
 

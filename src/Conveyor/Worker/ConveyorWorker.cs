@@ -90,8 +90,9 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
             if (!await _running.WaitEmptyAsync(CancelGrace, _time, CancellationToken.None))
             {
                 // These handlers ignore their token. Hand the jobs back anyway; whatever they write later is
-                // refused by the fence, because the jobs are no longer running under their lease.
-                foreach (var run in _running.All)
+                // refused by the fence, because the jobs are no longer running under their lease. An attempt its
+                // handler already completed in the job's transaction has nothing to hand back.
+                foreach (var run in _running.All.Where(r => !r.IsCompleted))
                     _ = _completions.SubmitAsync(new JobCompletion { Lease = run.Lease, Outcome = JobOutcome.Released, Actor = _options.WorkerId });
             }
         }

@@ -30,12 +30,15 @@ internal sealed class JobExecutor
         _logger = logger;
     }
 
-    /// <summary>Runs the attempt; returns how it ended, or null when its lease was lost and nothing may be written.</summary>
+    /// <summary>
+    /// Runs the attempt; returns how it ended, or null when nothing may be written: its lease was lost, or its
+    /// handler already committed the attempt's end in its own transaction (transactional completion).
+    /// </summary>
     public async Task<JobCompletion?> RunAsync(RunningJob run)
     {
         var claim = run.Claim;
         var type = _options.JobTypes.GetValueOrDefault(claim.Kind);
-        JobCompletion completion;
+        JobCompletion? completion;
         ITimer? timeout = null;
         try
         {
@@ -46,7 +49,13 @@ internal sealed class JobExecutor
             var invoker = _invokers.GetOrAdd(claim.Kind, static (_, t) => HandlerInvoker.Create(t), type);
             await using var scope = _scopes.CreateAsyncScope();
             var context = await invoker.InvokeAsync(run, scope.ServiceProvider, _store, _options.SerializerOptions);
-            completion = Completion(run, JobOutcome.Succeeded) with { Result = context.ResultJson, Artifacts = context.Artifacts };
+            completion = run.IsCompleted ? null : Completion(run, JobOutcome.Succeeded) with { Result = context.ResultJson, Artifacts = context.Artifacts };
+        }
+        catch (Exception e) when (run.IsCompleted)
+        {
+            // The job's success is committed; what the handler did afterwards cannot change it.
+            _logger.LogWarning(e, "Job {JobId} attempt {Attempt} threw after its transaction had committed the job's success; the success stands", claim.Id, claim.Attempt);
+            completion = null;
         }
         catch (Exception e)
         {
@@ -58,6 +67,8 @@ internal sealed class JobExecutor
                 await timeout.DisposeAsync();
         }
 
+        if (completion is null)
+            return null;
         if (run.Reason == StopReason.LeaseLost)
         {
             // Another worker may own the job now; the store would refuse the write anyway.

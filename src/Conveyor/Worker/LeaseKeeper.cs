@@ -16,16 +16,23 @@ internal sealed class LeaseKeeper(ConveyorOptions options, IJobStore store, Runn
 
     internal async Task BeatAsync(CancellationToken cancellationToken)
     {
-        var leases = running.All.Select(r => r.Lease).ToList();
+        // An attempt whose end its handler already committed (transactional completion) holds no lease any more.
+        var leases = running.All.Where(r => !r.IsCompleted).Select(r => r.Lease).ToList();
         if (leases.Count == 0)
             return;
         var result = await store.JobsHeartbeatAsync(new JobsHeartbeatParams(leases, options.LeaseDuration), cancellationToken);
+        // By lease, not by job id: the snapshot may hold an attempt that has ended since, and the job's next attempt
+        // may already run here under a new token.
+        var sent = leases.ToDictionary(l => l.JobId);
         foreach (var id in result.Lost)
         {
-            if (running.Stop(id, StopReason.LeaseLost))
+            if (sent.TryGetValue(id, out var lease) && running.Stop(lease, StopReason.LeaseLost))
                 logger.LogWarning("Job {JobId} lost its lease (it expired and was recovered elsewhere); its handler is cancelled", id);
         }
         foreach (var id in result.CancelRequested)
-            running.Stop(id, StopReason.CancelRequested);
+        {
+            if (sent.TryGetValue(id, out var lease))
+                running.Stop(lease, StopReason.CancelRequested);
+        }
     }
 }

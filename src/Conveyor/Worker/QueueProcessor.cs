@@ -166,7 +166,7 @@ internal sealed class QueueProcessor
     private void Start(ClaimedJob job)
     {
         Interlocked.Increment(ref _busy);
-        var run = new RunningJob(job);
+        var run = new RunningJob(job, _options.WorkerId);
         _running.Add(run);
         _ = Task.Run(async () =>
         {

@@ -16,14 +16,28 @@ internal enum StopReason
 internal sealed class RunningJob : IDisposable
 {
     private int _reason;
+    private int _completed;
 
-    public RunningJob(ClaimedJob claim)
+    public RunningJob(ClaimedJob claim, string workerId)
     {
         Claim = claim;
         Lease = new JobLease(claim.Id, claim.LeaseToken);
+        WorkerId = workerId;
     }
 
     public ClaimedJob Claim { get; }
+
+    /// <summary>The worker that claimed the attempt, the actor of its completion.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>
+    /// True once the attempt's end was committed on the handler's behalf (transactional completion): the executor
+    /// writes no completion and heartbeats leave the job alone.
+    /// </summary>
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>Records that the attempt's end was committed; false when it already was.</summary>
+    public bool MarkCompleted() => Interlocked.Exchange(ref _completed, 1) == 0;
 
     public JobLease Lease { get; }
 

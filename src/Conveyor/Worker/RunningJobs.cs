@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Conveyor.Storage;
 
 namespace Conveyor.Worker;
 
@@ -20,7 +21,14 @@ internal sealed class RunningJobs
         _changed.Set();
     }
 
+    /// <summary>Stops the job's current attempt, whichever it is (a cancellation concerns the job).</summary>
     public bool Stop(long jobId, StopReason reason) => _jobs.TryGetValue(jobId, out var run) && run.Stop(reason);
+
+    /// <summary>
+    /// Stops the attempt that holds <paramref name="lease"/>, and no other: a heartbeat may report an earlier attempt's
+    /// lease lost after the same job's next attempt started here (a retry claimed at once), and that one is not lost.
+    /// </summary>
+    public bool Stop(JobLease lease, StopReason reason) => _jobs.TryGetValue(lease.JobId, out var run) && run.Lease == lease && run.Stop(reason);
 
     /// <summary>Waits until no attempt is held or <paramref name="timeout"/> passes; true when none is held.</summary>
     public async Task<bool> WaitEmptyAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
