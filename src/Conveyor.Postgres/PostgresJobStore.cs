@@ -40,10 +40,31 @@ public sealed partial class PostgresJobStore : IJobStore
         _options = options;
         _clock = time is null || ReferenceEquals(time, TimeProvider.System) ? null : time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _dataSource = CreateDataSource(options.ConnectionString);
         _sql = new SqlText(options.Schema);
         Channel = $"conveyor:{options.Schema}";
         _listener = new SignalListener(options, Channel, Origin, Signals, () => _clock?.GetUtcNow() ?? TimeProvider.System.GetUtcNow(), _logger);
+    }
+
+    /// <summary>
+    /// The store's connection pool. Two of Npgsql's defaults change unless the connection string names them:
+    /// <c>Max Auto Prepare</c> becomes 32, so the store's statements (about twenty, each with a long text and a
+    /// plan that costs as much as running it) are prepared on each connection once they have been used a few
+    /// times; and <c>No Reset On Close</c> becomes true, since the store keeps no session state on pooled
+    /// connections (its advisory locks end with their transaction; LISTEN has a connection of its own), so the
+    /// reset would only add a statement to every use of a connection and drop the prepared ones.
+    /// </summary>
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        return builder.Build();
     }
 
     /// <inheritdoc />
