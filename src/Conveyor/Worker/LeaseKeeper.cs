@@ -20,12 +20,19 @@ internal sealed class LeaseKeeper(ConveyorOptions options, IJobStore store, Runn
         if (leases.Count == 0)
             return;
         var result = await store.JobsHeartbeatAsync(new JobsHeartbeatParams(leases, options.LeaseDuration), cancellationToken);
+        // The answer is about the leases sent. Meanwhile an attempt may have ended and this process claimed the same
+        // job again (its completion and the new claim can commit together): stop by lease, never by job id alone,
+        // or a stale "lost" would cancel the new attempt, whose outcome would then be discarded.
+        var sent = leases.ToDictionary(l => l.JobId);
         foreach (var id in result.Lost)
         {
-            if (running.Stop(id, StopReason.LeaseLost))
+            if (sent.TryGetValue(id, out var lease) && running.Stop(lease, StopReason.LeaseLost))
                 logger.LogWarning("Job {JobId} lost its lease (it expired and was recovered elsewhere); its handler is cancelled", id);
         }
         foreach (var id in result.CancelRequested)
-            running.Stop(id, StopReason.CancelRequested);
+        {
+            if (sent.TryGetValue(id, out var lease))
+                running.Stop(lease, StopReason.CancelRequested);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Conveyor.Storage;
 
 namespace Conveyor.Worker;
 
@@ -20,7 +21,14 @@ internal sealed class RunningJobs
         _changed.Set();
     }
 
+    /// <summary>Stops the attempt of the job that this process runs now, whichever it is (a cancellation targets the job).</summary>
     public bool Stop(long jobId, StopReason reason) => _jobs.TryGetValue(jobId, out var run) && run.Stop(reason);
+
+    /// <summary>
+    /// Stops the attempt that holds <paramref name="lease"/>, and only it: a newer attempt of the same job, claimed
+    /// again by this process after that one ended, runs under another token and is left alone.
+    /// </summary>
+    public bool Stop(JobLease lease, StopReason reason) => _jobs.TryGetValue(lease.JobId, out var run) && run.Lease == lease && run.Stop(reason);
 
     /// <summary>Waits until no attempt is held or <paramref name="timeout"/> passes; true when none is held.</summary>
     public async Task<bool> WaitEmptyAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
