@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conveyor.Storage;
+using Npgsql;
 
 namespace Conveyor.Postgres;
 
@@ -14,40 +15,50 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Completions.Count == 0)
             return [];
-        // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
-        var completions = parameters.Completions.DistinctBy(c => c.Lease.JobId).ToArray();
-        var targets = completions.Select(Target).ToArray();
         var (applied, ready) = await RetryDeadlocksAsync(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var complete = Command(connection, "JobsComplete");
-            var p = complete.Parameters;
-            p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
-            p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
-            p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
-            p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
-            p.AddWithValue("uncharges", completions.Select(c => c.Outcome == JobOutcome.Released ? 1 : 0).ToArray());
-            p.AddWithValue("delays", completions.Select(c => c.Outcome == JobOutcome.Retry ? c.RetryDelay : TimeSpan.Zero).ToArray());
-            p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
-            p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
-            p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
-            p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
-                ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
-            var applied = new List<long>(completions.Length);
-            var ready = new List<(string, DateTimeOffset)>();
+            AddCompletions(complete.Parameters, parameters.Completions);
             await using var r = await complete.ExecuteReaderAsync(cancellationToken);
-            while (await r.ReadAsync(cancellationToken))
-            {
-                applied.Add(r.GetInt64(0));
-                if (r.GetInt16(2) == (short)JobState.Pending)
-                    ready.Add((r.GetString(1), r.GetFieldValue<DateTimeOffset>(3)));
-                if (r.GetBoolean(4))
-                    ready.Add((StoreSignals.AnyQueue, r.GetFieldValue<DateTimeOffset>(5)));
-            }
-            return (applied, ready);
+            return await ReadCompletedAsync(r, cancellationToken);
         });
         PublishReady(ready);
         return applied;
+    }
+
+    /// <summary>The parameters of <c>JobsComplete</c>: one array element per job (a duplicate could only repeat a write the fence decides once anyway).</summary>
+    private static void AddCompletions(NpgsqlParameterCollection p, IReadOnlyList<JobCompletion> all)
+    {
+        var completions = all.DistinctBy(c => c.Lease.JobId).ToArray();
+        var targets = completions.Select(Target).ToArray();
+        p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
+        p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
+        p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
+        p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
+        p.AddWithValue("uncharges", completions.Select(c => c.Outcome == JobOutcome.Released ? 1 : 0).ToArray());
+        p.AddWithValue("delays", completions.Select(c => c.Outcome == JobOutcome.Retry ? c.RetryDelay : TimeSpan.Zero).ToArray());
+        p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
+        p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
+        p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
+        p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
+            ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
+    }
+
+    /// <summary>Reads what <c>JobsComplete</c> returns: the jobs it applied to, and the queues to wake once it commits.</summary>
+    private static async Task<(List<long> Applied, List<(string, DateTimeOffset)> Ready)> ReadCompletedAsync(NpgsqlDataReader r, CancellationToken cancellationToken)
+    {
+        var applied = new List<long>();
+        var ready = new List<(string, DateTimeOffset)>();
+        while (await r.ReadAsync(cancellationToken))
+        {
+            applied.Add(r.GetInt64(0));
+            if (r.GetInt16(2) == (short)JobState.Pending)
+                ready.Add((r.GetString(1), r.GetFieldValue<DateTimeOffset>(3)));
+            if (r.GetBoolean(4))
+                ready.Add((StoreSignals.AnyQueue, r.GetFieldValue<DateTimeOffset>(5)));
+        }
+        return (applied, ready);
     }
 
     private static (JobState State, JobEventKind Event) Target(JobCompletion c) => c.Outcome switch

@@ -107,19 +107,34 @@ public sealed partial class PostgresJobStore : IJobStore
     {
         var text = SqlText.WithClock(sql);
         var command = new NpgsqlCommand(text, connection, transaction);
+        AddStatementParameters(command.Parameters, sql, text);
+        return command;
+    }
+
+    /// <summary>The named SQL block as one statement of a batch (several statements, one round trip, one transaction).</summary>
+    private NpgsqlBatchCommand BatchCommand(string name)
+    {
+        var sql = _sql[name];
+        var text = SqlText.WithClock(sql);
+        var command = new NpgsqlBatchCommand(text);
+        AddStatementParameters(command.Parameters, sql, text);
+        return command;
+    }
+
+    private void AddStatementParameters(NpgsqlParameterCollection parameters, string sql, string text)
+    {
         if (!ReferenceEquals(text, sql))
         {
-            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz)
+            parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz)
             {
                 Value = _clock is null ? DBNull.Value : _clock.GetUtcNow(),
             });
         }
         if (sql.Contains("@channel", StringComparison.Ordinal))
         {
-            command.Parameters.Add(new NpgsqlParameter<string>("channel", NpgsqlDbType.Text) { TypedValue = Channel });
-            command.Parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = Origin });
+            parameters.Add(new NpgsqlParameter<string>("channel", NpgsqlDbType.Text) { TypedValue = Channel });
+            parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = Origin });
         }
-        return command;
     }
 
     /// <summary>The named statement as this store runs it, with its clock and notification parameters (for plan checks).</summary>
