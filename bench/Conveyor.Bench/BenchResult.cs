@@ -38,7 +38,8 @@ internal sealed record BenchResult(
             Number(w, "workers", Workers, 0);
             Number(w, "processes", Processes, 0);
             w.WriteNumber("seconds", Math.Round(Seconds, 4));
-            Number(w, "per_sec", PerSec, 0);
+            // Small rates (idle_qps's queries per second) keep two decimals; job rates are whole numbers.
+            Number(w, "per_sec", PerSec, PerSec < 100 ? 2 : 0);
             Number(w, "limit_per_sec", LimitPerSec, 0);
             Number(w, "ratio", Ratio, 3);
             Number(w, "p50_ms", P50Ms, 3);
