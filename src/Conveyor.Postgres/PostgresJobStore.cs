@@ -47,12 +47,12 @@ public sealed partial class PostgresJobStore : IJobStore
     }
 
     /// <summary>
-    /// The store's connection pool. Two of Npgsql's defaults change unless the connection string names them:
-    /// <c>Max Auto Prepare</c> becomes 32, so the store's statements (about twenty, each with a long text and a
-    /// plan that costs as much as running it) are prepared on each connection once they have been used a few
-    /// times; and <c>No Reset On Close</c> becomes true, since the store keeps no session state on pooled
-    /// connections (its advisory locks end with their transaction; LISTEN has a connection of its own), so the
-    /// reset would only add a statement to every use of a connection and drop the prepared ones.
+    /// The store's connection pool. One of Npgsql's defaults changes unless the connection string names it:
+    /// <c>No Reset On Close</c> becomes true. The store keeps no session state on pooled connections (its advisory
+    /// locks end with their transaction; LISTEN has a connection of its own), so the reset (<c>DISCARD ALL</c>) would
+    /// only add a statement to every use of a connection: half the queries of an idle cluster. Statements are not
+    /// prepared (Npgsql's <c>Max Auto Prepare</c> stays 0): a generic plan cached while the table was empty reads
+    /// the whole table on every claim once it fills (bench/README.md).
     /// </summary>
     internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
@@ -60,8 +60,6 @@ public sealed partial class PostgresJobStore : IJobStore
         var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
             .Select(k => k.Replace(" ", "", StringComparison.Ordinal))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         return builder.Build();
