@@ -8,7 +8,24 @@ internal sealed record BenchArgs
     public int Workers { get; init; } = 16;
     public bool Json { get; init; }
     public bool Verbose { get; init; }
-    public IReadOnlyList<string> Workloads { get; init; } = Workload.Names;
+
+    /// <summary>The workloads named with <c>--workload</c>, in the canonical order; null: every workload the store has.</summary>
+    public IReadOnlyList<string>? Workloads { get; init; }
+
+    /// <summary>PostgreSQL: the connection string; null: the harness starts a throw-away cluster of its own.</summary>
+    public string? Pg { get; init; }
+
+    /// <summary>Worker processes per row of <c>drain_procs</c>.</summary>
+    public IReadOnlyList<int> Processes { get; init; } = [1, 2, 4];
+
+    /// <summary>How long <c>idle_qps</c> counts queries.</summary>
+    public int IdleSeconds { get; init; } = 20;
+
+    /// <summary><c>--role worker</c>: this process is a worker process of a multi-process workload (<see cref="WorkerRole"/>).</summary>
+    public string? Role { get; init; }
+
+    /// <summary>The schema a worker process attaches to.</summary>
+    public string? Schema { get; init; }
 
     /// <summary>
     /// Jobs of the untimed warm-up round that precedes each throughput figure, on its own databases; 0 turns it
@@ -25,9 +42,11 @@ internal sealed record BenchArgs
     public int LatencyWarmup { get; init; } = 20;
 
     public const string Usage =
-        "usage: Conveyor.Bench [--store sqlite] [--jobs N] [--workers N] [--workload NAME[,NAME...]]... [--json] [--verbose]\n" +
-        "                      [--warmup N] [--repeat N] [--samples N] [--latency-warmup N]\n" +
-        "workloads: enqueue, enqueue_batch, drain, drain_keyed, latency (default: all)";
+        "usage: Conveyor.Bench [--store sqlite|postgres] [--pg CONNECTION-STRING] [--jobs N] [--workers N]\n" +
+        "                      [--workload NAME[,NAME...]]... [--json] [--verbose] [--warmup N] [--repeat N]\n" +
+        "                      [--samples N] [--latency-warmup N] [--procs N[,N...]] [--idle-seconds N]\n" +
+        "workloads: enqueue, enqueue_batch, drain, drain_keyed, latency (every store);\n" +
+        "           drain_procs, latency_procs, backlog, idle_qps (postgres only). Default: all of the store's.";
 
     public static BenchArgs Parse(string[] args)
     {
@@ -65,6 +84,23 @@ internal sealed record BenchArgs
                 case "--latency-warmup":
                     result = result with { LatencyWarmup = NonNegative(args, ref i) };
                     break;
+                case "--pg":
+                    result = result with { Pg = Value(args, ref i) };
+                    break;
+                case "--procs":
+                    result = result with { Processes = PositiveList(args, ref i) };
+                    break;
+                case "--idle-seconds":
+                    result = result with { IdleSeconds = Positive(args, ref i) };
+                    break;
+                case "--role":
+                    result = result with { Role = Value(args, ref i) };
+                    if (result.Role != "worker")
+                        throw new UsageException($"unknown role '{result.Role}'");
+                    break;
+                case "--schema":
+                    result = result with { Schema = Value(args, ref i) };
+                    break;
                 case "--workload":
                     workloads ??= [];
                     foreach (var name in Value(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -83,6 +119,10 @@ internal sealed record BenchArgs
         }
         if (workloads is { Count: 0 })
             throw new UsageException("--workload needs at least one name");
+        if (result.Role is not null && (result.Pg is null || result.Schema is null))
+            throw new UsageException("--role worker needs --pg and --schema");
+        if (result.Pg is not null && result.Store != "postgres" && result.Role is null)
+            throw new UsageException("--pg is for --store postgres");
         // Run in the canonical order whatever order they were named in.
         return workloads is null ? result : result with { Workloads = Workload.Names.Where(workloads.Contains).ToList() };
     }
@@ -101,6 +141,20 @@ internal sealed record BenchArgs
         return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new UsageException($"{name} must be a positive whole number (is '{text}')");
+    }
+
+    private static List<int> PositiveList(string[] args, ref int i)
+    {
+        var name = args[i];
+        var text = Value(args, ref i);
+        var list = new List<int>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(item, System.Globalization.CultureInfo.InvariantCulture, out var n) || n <= 0)
+                throw new UsageException($"{name} takes positive whole numbers (is '{text}')");
+            list.Add(n);
+        }
+        return list.Count > 0 ? list : throw new UsageException($"{name} needs at least one number");
     }
 
     private static int NonNegative(string[] args, ref int i)

@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace Conveyor.Bench;
 
-/// <summary>One figure: a workload's throughput (with its raw limit) or its latency percentiles.</summary>
+/// <summary>
+/// One figure: a workload's throughput (with its raw limit) or its latency percentiles. <see cref="Processes"/> is
+/// the number of worker processes the harness launched for it, null when the engine ran inside the harness.
+/// </summary>
 internal sealed record BenchResult(
     string Store,
     string Workload,
@@ -14,7 +17,8 @@ internal sealed record BenchResult(
     double? PerSec,
     double? LimitPerSec,
     double? P50Ms,
-    double? P99Ms)
+    double? P99Ms,
+    int? Processes = null)
 {
     public double? Ratio => PerSec is { } p && LimitPerSec is { } l && l > 0 ? p / l : null;
 
@@ -32,8 +36,10 @@ internal sealed record BenchResult(
             w.WriteString("workload", Workload);
             w.WriteNumber("jobs", Jobs);
             Number(w, "workers", Workers, 0);
+            Number(w, "processes", Processes, 0);
             w.WriteNumber("seconds", Math.Round(Seconds, 4));
-            Number(w, "per_sec", PerSec, 0);
+            // Small rates (idle_qps's queries per second) keep two decimals; job rates are whole numbers.
+            Number(w, "per_sec", PerSec, PerSec < 100 ? 2 : 0);
             Number(w, "limit_per_sec", LimitPerSec, 0);
             Number(w, "ratio", Ratio, 3);
             Number(w, "p50_ms", P50Ms, 3);
@@ -53,10 +59,10 @@ internal sealed record BenchResult(
 
     public static string Table(IReadOnlyList<BenchResult> results)
     {
-        string[] header = ["store", "workload", "jobs", "workers", "seconds", "per_sec", "limit_per_sec", "ratio", "p50_ms", "p99_ms"];
+        string[] header = ["store", "workload", "jobs", "workers", "processes", "seconds", "per_sec", "limit_per_sec", "ratio", "p50_ms", "p99_ms"];
         var rows = results.Select(r => new[]
         {
-            r.Store, r.Workload, Format(r.Jobs, "0"), Format(r.Workers, "0"), Format(r.Seconds, "0.000"),
+            r.Store, r.Workload, Format(r.Jobs, "0"), Format(r.Workers, "0"), Format(r.Processes, "0"), Format(r.Seconds, "0.000"),
             Format(r.PerSec, "#,0"), Format(r.LimitPerSec, "#,0"), Format(r.Ratio, "0.00"), Format(r.P50Ms, "0.000"), Format(r.P99Ms, "0.000"),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();

@@ -76,6 +76,9 @@ internal sealed class HandlerProbe
 
     public int Count => Volatile.Read(ref _started);
 
+    /// <summary>Called with the Stopwatch timestamp of every handler start (a worker process reports them to its parent).</summary>
+    public Action<long>? OnStarted { get; set; }
+
     /// <summary>The Stopwatch timestamp at which the next handler starts.</summary>
     public Task<long> NextStartAsync()
     {
@@ -88,6 +91,7 @@ internal sealed class HandlerProbe
     {
         var at = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _started);
+        OnStarted?.Invoke(at);
         Interlocked.Exchange(ref _next, null)?.TrySetResult(at);
     }
 }
@@ -104,13 +108,18 @@ internal sealed class CompletionProbe
     /// <summary>Claim calls and the jobs they returned; complete calls (for <c>--verbose</c>).</summary>
     public long ClaimCalls, Claimed, CompleteCalls;
 
+    /// <summary>Called with the new total and the Stopwatch timestamp after every commit of completions (a worker process reports them to its parent).</summary>
+    public Action<long, long>? OnApplied { get; set; }
+
     public void Add(int applied)
     {
         if (applied == 0)
             return;
+        var at = Stopwatch.GetTimestamp();
         var total = Interlocked.Add(ref _applied, applied);
+        OnApplied?.Invoke(total, at);
         if (total >= Interlocked.Read(ref _target))
-            Volatile.Read(ref _reached)?.TrySetResult(Stopwatch.GetTimestamp());
+            Volatile.Read(ref _reached)?.TrySetResult(at);
     }
 
     /// <summary>Completes with the Stopwatch timestamp at which <paramref name="total"/> applied completions had committed.</summary>

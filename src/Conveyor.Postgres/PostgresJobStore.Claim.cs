@@ -6,40 +6,64 @@ namespace Conveyor.Postgres;
 public sealed partial class PostgresJobStore
 {
     /// <inheritdoc />
-    /// <remarks>One statement: choose and lock with SKIP LOCKED, update, and write the started events.</remarks>
+    /// <remarks>
+    /// One statement: choose and lock with SKIP LOCKED, update, and write the started events. With
+    /// <see cref="JobsClaimParams.CompleteFirst"/>, the completion statement and the claim travel together in one
+    /// batch: one round trip and one transaction, in which the claim (a later statement, with a later snapshot)
+    /// sees the keys the completions freed.
+    /// </remarks>
     public async Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
-        // Completed in their own statement before the claim: the claim then sees the keys they free.
-        if (parameters.CompleteFirst is { Count: > 0 } finished)
-            await JobsCompleteAsync(new JobsCompleteParams(finished), cancellationToken);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var claim = Command(connection, "JobsClaim");
-        claim.Parameters.AddWithValue("queue", parameters.Queue);
-        claim.Parameters.AddWithValue("limit", parameters.Limit);
-        claim.Parameters.AddWithValue("lease", parameters.LeaseDuration);
-        claim.Parameters.AddWithValue("worker", parameters.WorkerId);
-        var claimed = new List<ClaimedJob>();
-        await using var r = await claim.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
+        var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
+        var (claimed, ready) = await RetryDeadlocksAsync(async () =>
         {
-            claimed.Add(new ClaimedJob
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var batch = new NpgsqlBatch(connection);
+            if (finished is not null)
             {
-                Id = r.GetInt64(0),
-                Kind = r.GetString(1),
-                Queue = r.GetString(2),
-                Priority = (JobPriority)r.GetInt16(3),
-                Payload = r.GetString(4),
-                Attempt = r.GetInt32(5),
-                MaxAttempts = r.GetInt32(6),
-                LeaseToken = r.GetInt64(7),
-                LeaseExpiresAt = r.GetFieldValue<DateTimeOffset>(8),
-                ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
-                Principal = Principal(r, 10),
-                CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
-            });
-        }
+                var complete = BatchCommand("JobsComplete");
+                AddCompletions(complete.Parameters, finished);
+                batch.BatchCommands.Add(complete);
+            }
+            var claim = BatchCommand("JobsClaim");
+            claim.Parameters.AddWithValue("queue", parameters.Queue);
+            claim.Parameters.AddWithValue("limit", parameters.Limit);
+            claim.Parameters.AddWithValue("lease", parameters.LeaseDuration);
+            claim.Parameters.AddWithValue("worker", parameters.WorkerId);
+            batch.BatchCommands.Add(claim);
+
+            await using var r = await batch.ExecuteReaderAsync(cancellationToken);
+            List<(string, DateTimeOffset)> ready = [];
+            if (finished is not null)
+            {
+                ready = (await ReadCompletedAsync(r, cancellationToken)).Ready;
+                await r.NextResultAsync(cancellationToken);
+            }
+            var claimed = new List<ClaimedJob>();
+            while (await r.ReadAsync(cancellationToken))
+            {
+                claimed.Add(new ClaimedJob
+                {
+                    Id = r.GetInt64(0),
+                    Kind = r.GetString(1),
+                    Queue = r.GetString(2),
+                    Priority = (JobPriority)r.GetInt16(3),
+                    Payload = r.GetString(4),
+                    Attempt = r.GetInt32(5),
+                    MaxAttempts = r.GetInt32(6),
+                    LeaseToken = r.GetInt64(7),
+                    LeaseExpiresAt = r.GetFieldValue<DateTimeOffset>(8),
+                    ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
+                    Principal = Principal(r, 10),
+                    CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
+                });
+            }
+            return (claimed, ready);
+        });
+        // After the commit, as JobsCompleteAsync does: a completion that made a job ready again (a retry) wakes its queue.
+        PublishReady(ready);
         return claimed;
     }
 

@@ -15,12 +15,10 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Completions.Count == 0)
             return [];
-        // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
-        var completions = parameters.Completions.DistinctBy(c => c.Lease.JobId).ToArray();
         var (applied, ready) = await RetryDeadlocksAsync(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            return await CompleteAsync(connection, null, completions, cancellationToken);
+            return await CompleteAsync(connection, null, parameters.Completions, cancellationToken);
         });
         PublishReady(ready);
         return applied;
@@ -28,15 +26,22 @@ public sealed partial class PostgresJobStore
 
     /// <summary>
     /// Runs the completion statement on <paramref name="connection"/>, in <paramref name="transaction"/> when given;
-    /// returns the applied ids and the ready times to announce once it commits. <paramref name="completions"/> name
-    /// each job once.
+    /// returns the applied ids and the ready times to announce once it commits.
     /// </summary>
     private async Task<(List<long> Applied, List<(string, DateTimeOffset)> Ready)> CompleteAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken)
     {
-        var targets = completions.Select(Target).ToArray();
         await using var complete = Command(connection, "JobsComplete", transaction);
-        var p = complete.Parameters;
+        AddCompletions(complete.Parameters, completions);
+        await using var r = await complete.ExecuteReaderAsync(cancellationToken);
+        return await ReadCompletedAsync(r, cancellationToken);
+    }
+
+    /// <summary>The parameters of <c>JobsComplete</c>: one array element per job (a duplicate could only repeat a write the fence decides once anyway).</summary>
+    private static void AddCompletions(NpgsqlParameterCollection p, IReadOnlyList<JobCompletion> all)
+    {
+        var completions = all.DistinctBy(c => c.Lease.JobId).ToArray();
+        var targets = completions.Select(Target).ToArray();
         p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
         p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
         p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
@@ -48,9 +53,13 @@ public sealed partial class PostgresJobStore
         p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
         p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
             ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
-        var applied = new List<long>(completions.Count);
+    }
+
+    /// <summary>Reads what <c>JobsComplete</c> returns: the jobs it applied to, and the queues to wake once it commits.</summary>
+    private static async Task<(List<long> Applied, List<(string, DateTimeOffset)> Ready)> ReadCompletedAsync(NpgsqlDataReader r, CancellationToken cancellationToken)
+    {
+        var applied = new List<long>();
         var ready = new List<(string, DateTimeOffset)>();
-        await using var r = await complete.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {
             applied.Add(r.GetInt64(0));

@@ -40,10 +40,29 @@ public sealed partial class PostgresJobStore : IJobStore
         _options = options;
         _clock = time is null || ReferenceEquals(time, TimeProvider.System) ? null : time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _dataSource = CreateDataSource(options.ConnectionString);
         _sql = new SqlText(options.Schema);
         Channel = $"conveyor:{options.Schema}";
         _listener = new SignalListener(options, Channel, Origin, Signals, () => _clock?.GetUtcNow() ?? TimeProvider.System.GetUtcNow(), _logger);
+    }
+
+    /// <summary>
+    /// The store's connection pool. One of Npgsql's defaults changes unless the connection string names it:
+    /// <c>No Reset On Close</c> becomes true. The store keeps no session state on pooled connections (its advisory
+    /// locks end with their transaction; LISTEN has a connection of its own), so the reset (<c>DISCARD ALL</c>) would
+    /// only add a statement to every use of a connection: half the queries of an idle cluster. Statements are not
+    /// prepared (Npgsql's <c>Max Auto Prepare</c> stays 0): a generic plan cached while the table was empty reads
+    /// the whole table on every claim once it fills (bench/README.md).
+    /// </summary>
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        return builder.Build();
     }
 
     /// <inheritdoc />
@@ -95,19 +114,34 @@ public sealed partial class PostgresJobStore : IJobStore
     {
         var text = SqlText.WithClock(sql);
         var command = new NpgsqlCommand(text, connection, transaction);
+        AddStatementParameters(command.Parameters, sql, text, origin);
+        return command;
+    }
+
+    /// <summary>The named SQL block as one statement of a batch (several statements, one round trip, one transaction).</summary>
+    private NpgsqlBatchCommand BatchCommand(string name)
+    {
+        var sql = _sql[name];
+        var text = SqlText.WithClock(sql);
+        var command = new NpgsqlBatchCommand(text);
+        AddStatementParameters(command.Parameters, sql, text);
+        return command;
+    }
+
+    private void AddStatementParameters(NpgsqlParameterCollection parameters, string sql, string text, string? origin = null)
+    {
         if (!ReferenceEquals(text, sql))
         {
-            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz)
+            parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz)
             {
                 Value = _clock is null ? DBNull.Value : _clock.GetUtcNow(),
             });
         }
         if (sql.Contains("@channel", StringComparison.Ordinal))
         {
-            command.Parameters.Add(new NpgsqlParameter<string>("channel", NpgsqlDbType.Text) { TypedValue = Channel });
-            command.Parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = origin ?? Origin });
+            parameters.Add(new NpgsqlParameter<string>("channel", NpgsqlDbType.Text) { TypedValue = Channel });
+            parameters.Add(new NpgsqlParameter<string>("origin", NpgsqlDbType.Text) { TypedValue = origin ?? Origin });
         }
-        return command;
     }
 
     /// <summary>The named statement as this store runs it, with its clock and notification parameters (for plan checks).</summary>

@@ -2,13 +2,16 @@ namespace Conveyor.Bench.Stores;
 
 /// <summary>
 /// A kind of store the benchmark can run against. It makes fresh, empty databases; each workload uses its
-/// own and throws it away. A new store (PostgreSQL) adds one implementation and one line in
-/// <see cref="BenchStores"/>.
+/// own and throws it away. A new store adds one implementation and one line in <see cref="BenchStores"/>.
+/// Disposing it releases what it started (PostgreSQL: the throw-away cluster).
 /// </summary>
-internal interface IBenchStore
+internal interface IBenchStore : IAsyncDisposable
 {
     /// <summary>The name given to <c>--store</c>.</summary>
     string Name { get; }
+
+    /// <summary>The workloads this store runs, in order (the multi-process ones need a server store).</summary>
+    IReadOnlyList<string> Workloads { get; }
 
     /// <summary>A fresh, empty database; disposing it deletes it.</summary>
     IBenchDatabase CreateDatabase();

@@ -12,6 +12,10 @@ internal sealed class SqliteBenchStore : IBenchStore
 {
     public string Name => "sqlite";
 
+    public IReadOnlyList<string> Workloads => Workload.Common;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     public IBenchDatabase CreateDatabase() =>
         new SqliteBenchDatabase(Path.Combine(Path.GetTempPath(), $"conveyor-bench-{Guid.NewGuid():N}.db"));
 }

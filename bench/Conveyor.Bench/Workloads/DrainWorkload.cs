@@ -15,7 +15,7 @@ internal sealed class DrainWorkload(IBenchStore store, int workers, bool keyed) 
 
     public bool WantsWarmup => true;
 
-    public async Task<BenchResult> RunAsync(int jobs, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BenchResult>> RunAsync(int jobs, CancellationToken cancellationToken)
     {
         TimeSpan elapsed;
         await using (var database = store.CreateDatabase())
@@ -49,7 +49,7 @@ internal sealed class DrainWorkload(IBenchStore store, int workers, bool keyed) 
             var small = await raw.RawDrainAsync(jobs, workers, cancellationToken);
             Diagnostics.Write($"{Name}: raw drain claiming {workers} at a time: {jobs / small.TotalSeconds:0} jobs/s (engine/that = {small / elapsed:0.00})");
         }
-        return BenchResult.Throughput(store.Name, Name, jobs, workers, elapsed.TotalSeconds, limit.TotalSeconds);
+        return [BenchResult.Throughput(store.Name, Name, jobs, workers, elapsed.TotalSeconds, limit.TotalSeconds)];
     }
 
     private async Task LoadAsync(IJobClient client, int jobs, CancellationToken cancellationToken)

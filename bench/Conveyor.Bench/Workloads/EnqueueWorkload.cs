@@ -14,7 +14,7 @@ internal sealed class EnqueueWorkload(IBenchStore store, bool batched) : IWorklo
 
     public bool WantsWarmup => true;
 
-    public async Task<BenchResult> RunAsync(int jobs, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BenchResult>> RunAsync(int jobs, CancellationToken cancellationToken)
     {
         TimeSpan elapsed;
         await using (var database = store.CreateDatabase())
@@ -47,6 +47,6 @@ internal sealed class EnqueueWorkload(IBenchStore store, bool batched) : IWorklo
                 ? await raw.RawEnqueueBatchAsync(jobs, Workload.EnqueueBatchSize, cancellationToken)
                 : await raw.RawEnqueueAsync(jobs, cancellationToken);
         }
-        return BenchResult.Throughput(store.Name, Name, jobs, workers: null, elapsed.TotalSeconds, limit.TotalSeconds);
+        return [BenchResult.Throughput(store.Name, Name, jobs, workers: null, elapsed.TotalSeconds, limit.TotalSeconds)];
     }
 }

@@ -17,7 +17,7 @@ internal sealed class LatencyWorkload(IBenchStore store, int samples, int warmup
 
     public bool WantsWarmup => false;
 
-    public async Task<BenchResult> RunAsync(int jobs, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BenchResult>> RunAsync(int jobs, CancellationToken cancellationToken)
     {
         await using var database = store.CreateDatabase();
         await using var engine = Engine.Build(database, Concurrency, runWorkers: true);
@@ -44,9 +44,9 @@ internal sealed class LatencyWorkload(IBenchStore store, int samples, int warmup
         var seconds = Stopwatch.GetElapsedTime(measuredStart).TotalSeconds;
         measured.Sort();
         Diagnostics.Latency(measured);
-        return new BenchResult(store.Name, Name, samples, Concurrency, seconds, null, null, Percentile(measured, 0.50), Percentile(measured, 0.99));
+        return [new BenchResult(store.Name, Name, samples, Concurrency, seconds, null, null, Percentile(measured, 0.50), Percentile(measured, 0.99))];
     }
 
     /// <summary>Nearest rank: the smallest sample with at least <paramref name="q"/> of the samples at or below it.</summary>
-    private static double Percentile(List<double> sorted, double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Count) - 1)];
+    internal static double Percentile(List<double> sorted, double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Count) - 1)];
 }

@@ -11,9 +11,16 @@ internal static class Workload
     public const string Drain = "drain";
     public const string DrainKeyed = "drain_keyed";
     public const string Latency = "latency";
+    public const string DrainProcs = "drain_procs";
+    public const string LatencyProcs = "latency_procs";
+    public const string Backlog = "backlog";
+    public const string IdleQps = "idle_qps";
 
     /// <summary>Every workload, in the order they run.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, Latency];
+    public static IReadOnlyList<string> Names { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, Latency, DrainProcs, LatencyProcs, Backlog, IdleQps];
+
+    /// <summary>The workloads of every store; the rest need worker processes sharing a server store.</summary>
+    public static IReadOnlyList<string> Common { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, Latency];
 
     public const string NoopKind = "bench.noop";
 
@@ -34,19 +41,35 @@ internal static class Workload
         Drain => new DrainWorkload(store, args.Workers, keyed: false),
         DrainKeyed => new DrainWorkload(store, args.Workers, keyed: true),
         Latency => new LatencyWorkload(store, args.Samples, args.LatencyWarmup),
+        DrainProcs => new DrainProcsWorkload(Postgres(store), args.Workers, args.Processes),
+        LatencyProcs => new LatencyProcsWorkload(Postgres(store), args.Samples, args.LatencyWarmup),
+        Backlog => new BacklogWorkload(Postgres(store), args.Workers),
+        IdleQps => new IdleQpsWorkload(Postgres(store), args.Workers, args.IdleSeconds),
         _ => throw new UsageException($"unknown workload '{name}'"),
     };
+
+    private static PostgresBenchStore Postgres(IBenchStore store) =>
+        store as PostgresBenchStore ?? throw new UsageException($"this workload needs --store postgres (is {store.Name})");
 }
 
-internal interface IWorkload
+/// <summary>A workload; one that holds worker processes across its rounds releases them when disposed.</summary>
+internal interface IWorkload : IAsyncDisposable
 {
     string Name { get; }
 
-    /// <summary>Whether a small untimed round should run first (throughput workloads).</summary>
+    /// <summary>Whether an untimed round should run first (throughput workloads).</summary>
     bool WantsWarmup { get; }
 
-    /// <summary>Runs the workload once over <paramref name="jobs"/> jobs on fresh databases and measures it.</summary>
-    Task<BenchResult> RunAsync(int jobs, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs the workload once over <paramref name="jobs"/> jobs on fresh databases and measures it: one figure, or
+    /// several (one per process count, one per backlog size), always in the same order.
+    /// </summary>
+    Task<IReadOnlyList<BenchResult>> RunAsync(int jobs, CancellationToken cancellationToken);
+
+    /// <summary>The untimed round; by default a round like the timed ones.</summary>
+    Task WarmupAsync(int jobs, CancellationToken cancellationToken) => RunAsync(jobs, cancellationToken);
+
+    ValueTask IAsyncDisposable.DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>The payload of the benchmark's job: nothing but a number.</summary>

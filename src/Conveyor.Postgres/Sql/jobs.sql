@@ -60,7 +60,10 @@ ORDER BY i.ord;
 -- name: JobsClaim
 -- Ready jobs of one queue in priority, due time and id order, locked with SKIP LOCKED so that concurrent claimers
 -- take different jobs. The id = ANY(ARRAY(...)) form keeps the plan an index scan of jobs_claim (a join against
--- the locked subquery can turn into a sequential scan). A keyed job must pass the key rule in this statement's
+-- the locked subquery can turn into a sequential scan). The update does not test state = 1 again: locking
+-- re-evaluated the subquery's conditions on each row's latest version, and the lock holds until commit. Such a
+-- test would let the planner find the locked ids through jobs_claim (its predicate is state = 1, its last column
+-- id), which on a table without statistics it does by reading the whole index on every claim. A keyed job must pass the key rule in this statement's
 -- snapshot (cheap, skips the jobs blocked behind their key's head) and then concurrency_key_admits, which
 -- serialises the claims of one key and counts with a fresh snapshot. The redundant "IS NOT NULL" lets a subquery
 -- that the planner hashes still read the partial key indexes instead of the whole table.
@@ -86,7 +89,6 @@ WITH claimed AS (
         ORDER BY j.priority, j.run_at, j.id
         LIMIT @limit
         FOR UPDATE SKIP LOCKED))
-      AND state = 1
     RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
               concurrency_key, tenant, user_id, roles, created_at
 ),
