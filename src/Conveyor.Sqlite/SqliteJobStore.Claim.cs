@@ -7,7 +7,7 @@ namespace Conveyor.Sqlite;
 
 public sealed partial class SqliteJobStore
 {
-    private static readonly string ClaimSql =
+    internal static readonly string ClaimSql =
         "WITH ready AS (" +
         string.Join("\nUNION ALL\n", Enumerable.Range(0, 4).Select(p => SqlText.Get("ClaimCandidates").Replace("{priority}", p.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))) +
         ")\n" + SqlText.Get("ClaimUpdate");

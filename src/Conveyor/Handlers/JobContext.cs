@@ -21,6 +21,7 @@ public abstract class JobContext
     private readonly IJobStore _store;
     private readonly JsonSerializerOptions _json;
     private readonly List<JobArtifact> _artifacts = [];
+    private StoreAttempt? _storeAttempt;
 
     private protected JobContext(RunningJob run, IJobStore store, JsonSerializerOptions json, IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -29,7 +30,6 @@ public abstract class JobContext
         _json = json;
         Services = services;
         CancellationToken = cancellationToken;
-        StoreAttempt = new StoreAttempt(run, this, store);
     }
 
     /// <summary>The job's id.</summary>
@@ -63,7 +63,8 @@ public abstract class JobContext
 
     internal IReadOnlyList<JobArtifact> Artifacts => _artifacts;
 
-    internal StoreAttempt StoreAttempt { get; }
+    /// <summary>Made on first use: only handlers that complete in a store transaction need it.</summary>
+    internal StoreAttempt StoreAttempt => _storeAttempt ??= new StoreAttempt(_run, this, _store);
 
     /// <summary>Records progress: a percentage (0–100), the phase and a message; each becomes an event in the history.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The percentage is outside 0–100.</exception>
