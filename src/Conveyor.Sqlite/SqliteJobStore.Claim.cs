@@ -35,7 +35,8 @@ public sealed partial class SqliteJobStore
         claim.Parameters.AddWithValue("@queue", parameters.Queue);
         claim.Parameters.AddWithValue("@limit", parameters.Limit);
         claim.Parameters.AddWithValue("@now", now);
-        claim.Parameters.AddWithValue("@lease_until", now + Micros.From(parameters.LeaseDuration));
+        var leaseUntil = now + Micros.From(parameters.LeaseDuration);
+        claim.Parameters.AddWithValue("@lease_until", leaseUntil);
         claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
         var claimed = new List<ClaimedJob>();
         using (var r = claim.ExecuteReader())
@@ -46,16 +47,16 @@ public sealed partial class SqliteJobStore
                 {
                     Id = r.GetInt64(0),
                     Kind = r.GetString(1),
-                    Queue = parameters.Queue, // the claim reads one queue only
-                    Priority = (JobPriority)r.GetInt32(3),
-                    Payload = r.GetString(4),
-                    Attempt = r.GetInt32(5),
-                    MaxAttempts = r.GetInt32(6),
-                    LeaseToken = r.GetInt64(7),
-                    LeaseExpiresAt = Micros.ToInstant(r.GetInt64(8)),
-                    ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
-                    Principal = Principal(r, 10),
-                    CreatedAt = Micros.ToInstant(r.GetInt64(13)),
+                    Queue = parameters.Queue,
+                    Priority = (JobPriority)r.GetInt32(2),
+                    Payload = r.GetString(3),
+                    Attempt = r.GetInt32(4),
+                    MaxAttempts = r.GetInt32(5),
+                    LeaseToken = r.GetInt64(6),
+                    LeaseExpiresAt = Micros.ToInstant(leaseUntil),
+                    ConcurrencyKey = r.IsDBNull(7) ? null : r.GetString(7),
+                    Principal = Principal(r, 8),
+                    CreatedAt = Micros.ToInstant(r.GetInt64(11)),
                 });
             }
         }

@@ -57,8 +57,9 @@ SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expir
     worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now
 WHERE id IN (SELECT id FROM ready ORDER BY priority, run_at, id LIMIT CAST(@limit AS INTEGER))
   AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
-RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
-          concurrency_key, tenant, user_id, roles, created_at;
+-- Only what the caller cannot know: the queue is @queue and the lease ends at @lease_until.
+RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concurrency_key, tenant, user_id, roles,
+          created_at;
 
 -- name: JobsHeartbeat
 -- @leases is a JSON array of [id, token] pairs.

@@ -49,7 +49,14 @@ internal sealed class JobExecutor
             var invoker = _invokers.GetOrAdd(claim.Kind, static (_, t) => HandlerInvoker.Create(t), type);
             await using var scope = _scopes.CreateAsyncScope();
             var context = await invoker.InvokeAsync(run, scope.ServiceProvider, _store, _options.SerializerOptions);
-            completion = run.IsCompleted ? null : Completion(run, JobOutcome.Succeeded) with { Result = context.ResultJson, Artifacts = context.Artifacts };
+            completion = run.IsCompleted ? null : new JobCompletion
+            {
+                Lease = run.Lease,
+                Outcome = JobOutcome.Succeeded,
+                Actor = _options.WorkerId,
+                Result = context.ResultJson,
+                Artifacts = context.Artifacts is { Count: > 0 } artifacts ? artifacts : null,
+            };
         }
         catch (Exception e) when (run.IsCompleted)
         {
