@@ -25,6 +25,7 @@ public sealed partial class PostgresJobStore : IJobStore
     private readonly SqlText _sql;
     private readonly SignalListener _listener;
     private readonly ILogger _logger;
+    private readonly bool _storeSetsSeqScan;
     private bool _disposed;
 
     /// <summary>
@@ -41,6 +42,7 @@ public sealed partial class PostgresJobStore : IJobStore
         _clock = time is null || ReferenceEquals(time, TimeProvider.System) ? null : time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _dataSource = CreateDataSource(options.ConnectionString);
+        _storeSetsSeqScan = new NpgsqlConnectionStringBuilder(options.ConnectionString).Options?.Contains("enable_seqscan", StringComparison.OrdinalIgnoreCase) != true;
         _sql = new SqlText(options.Schema);
         Channel = $"conveyor:{options.Schema}";
         _listener = new SignalListener(options, Channel, Origin, Signals, () => _clock?.GetUtcNow() ?? TimeProvider.System.GetUtcNow(), _logger);
@@ -57,7 +59,8 @@ public sealed partial class PostgresJobStore : IJobStore
     /// back). A prepared statement may run a generic plan made once, possibly while the table was empty or looked
     /// empty to the planner; costed there, a sequential scan of <c>jobs</c> is as cheap as an index, and it would
     /// stay the plan after the table fills. With sequential scans priced out, every statement of the store, whose
-    /// rows all have an index path, keeps it whatever the statistics (docs/architecture.md, PostgreSQL store).
+    /// rows all have an index path, keeps it whatever the statistics (docs/architecture.md, PostgreSQL store). A
+    /// handler's transaction, which runs on this pool, sets it back on for itself (<see cref="BeginAttemptTransactionAsync"/>).
     /// </summary>
     internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
