@@ -11,6 +11,9 @@ public sealed partial class PostgresJobStore
     /// <paramref name="attempt"/>; its commit will also record the attempt's success (<see cref="CommitAttemptAsync"/>).
     /// READ COMMITTED whatever the server's default: the fenced update at the end must see the job row as it is then,
     /// which heartbeats keep changing; a REPEATABLE READ transaction would fail on it with a serialisation error.
+    /// The handler's own statements are planned as PostgreSQL plans by default: the transaction starts with
+    /// <c>SET LOCAL enable_seqscan = on</c>, undoing the store's session setting (see <see cref="CreateDataSource"/>)
+    /// for the transaction only, unless the connection string's <c>Options</c> name <c>enable_seqscan</c> themselves.
     /// </summary>
     internal async ValueTask<PostgresJobTransaction> BeginAttemptTransactionAsync(StoreAttempt attempt, CancellationToken cancellationToken)
     {
@@ -18,6 +21,8 @@ public sealed partial class PostgresJobStore
         try
         {
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            if (_storeSetsSeqScan)
+                await SetSeqScanAsync(transaction, "on", cancellationToken); // one round trip, the BEGIN travels with it
             return new PostgresJobTransaction(this, attempt, connection, transaction);
         }
         catch
@@ -35,6 +40,10 @@ public sealed partial class PostgresJobStore
     internal async Task CommitAttemptAsync(NpgsqlTransaction transaction, StoreAttempt attempt, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has already ended.");
+        // The completion statement is planned (and may keep its generic plan on this pooled connection) as the
+        // store's own statements are: with sequential scans priced out.
+        if (_storeSetsSeqScan)
+            await SetSeqScanAsync(transaction, "off", cancellationToken);
         var (applied, ready) = await CompleteAsync(connection, transaction, [attempt.Success()], cancellationToken);
         if (applied.Count == 0)
         {
@@ -52,5 +61,11 @@ public sealed partial class PostgresJobStore
         await transaction.CommitAsync(CancellationToken.None);
         attempt.MarkCompleted();
         PublishReady(ready);
+    }
+
+    private static async Task SetSeqScanAsync(NpgsqlTransaction transaction, string value, CancellationToken cancellationToken)
+    {
+        await using var set = new NpgsqlCommand($"SET LOCAL enable_seqscan = {value}", transaction.Connection, transaction);
+        await set.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -25,6 +25,7 @@ public sealed partial class PostgresJobStore : IJobStore
     private readonly SqlText _sql;
     private readonly SignalListener _listener;
     private readonly ILogger _logger;
+    private readonly bool _storeSetsSeqScan;
     private bool _disposed;
 
     /// <summary>
@@ -41,18 +42,25 @@ public sealed partial class PostgresJobStore : IJobStore
         _clock = time is null || ReferenceEquals(time, TimeProvider.System) ? null : time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _dataSource = CreateDataSource(options.ConnectionString);
+        _storeSetsSeqScan = new NpgsqlConnectionStringBuilder(options.ConnectionString).Options?.Contains("enable_seqscan", StringComparison.OrdinalIgnoreCase) != true;
         _sql = new SqlText(options.Schema);
         Channel = $"conveyor:{options.Schema}";
         _listener = new SignalListener(options, Channel, Origin, Signals, () => _clock?.GetUtcNow() ?? TimeProvider.System.GetUtcNow(), _logger);
     }
 
     /// <summary>
-    /// The store's connection pool. One of Npgsql's defaults changes unless the connection string names it:
-    /// <c>No Reset On Close</c> becomes true. The store keeps no session state on pooled connections (its advisory
-    /// locks end with their transaction; LISTEN has a connection of its own), so the reset (<c>DISCARD ALL</c>) would
-    /// only add a statement to every use of a connection: half the queries of an idle cluster. Statements are not
-    /// prepared (Npgsql's <c>Max Auto Prepare</c> stays 0): a generic plan cached while the table was empty reads
-    /// the whole table on every claim once it fills (bench/README.md).
+    /// The store's connection pool. Three of Npgsql's defaults change unless the connection string names them:
+    /// <c>Max Auto Prepare</c> becomes 32, so the store's statements (about twenty, each with a long text and a plan
+    /// that costs about as much as running it) are prepared on each connection once used a few times;
+    /// <c>No Reset On Close</c> becomes true, since the store keeps no session state that a reset should clear (its
+    /// advisory locks end with their transaction; LISTEN has a connection of its own), so the reset
+    /// (<c>DISCARD ALL</c>) would only add a statement to every use of a connection and drop the prepared ones; and
+    /// <c>Options</c> starts with <c>-c enable_seqscan=off</c> (the string's own options follow, so they can set it
+    /// back). A prepared statement may run a generic plan made once, possibly while the table was empty or looked
+    /// empty to the planner; costed there, a sequential scan of <c>jobs</c> is as cheap as an index, and it would
+    /// stay the plan after the table fills. With sequential scans priced out, every statement of the store, whose
+    /// rows all have an index path, keeps it whatever the statistics (docs/architecture.md, PostgreSQL store). A
+    /// handler's transaction, which runs on this pool, sets it back on for itself (<see cref="BeginAttemptTransactionAsync"/>).
     /// </summary>
     internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
@@ -60,10 +68,20 @@ public sealed partial class PostgresJobStore : IJobStore
         var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
             .Select(k => k.Replace(" ", "", StringComparison.Ordinal))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var settings = builder.ConnectionStringBuilder;
+        if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
+            settings.MaxAutoPrepare = 32;
         if (!named.Contains(nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
-            builder.ConnectionStringBuilder.NoResetOnClose = true;
+            settings.NoResetOnClose = true;
+        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? SessionOptions : $"{SessionOptions} {settings.Options}";
         return builder.Build();
     }
+
+    /// <summary>The settings of the store's sessions, ahead of any the connection string gives (which win).</summary>
+    internal const string SessionOptions = "-c enable_seqscan=off";
+
+    /// <summary>A connection of the store's own pool, with its session settings (for plan checks).</summary>
+    internal async Task<NpgsqlConnection> OpenPooledConnectionAsync() => await OpenAsync(CancellationToken.None);
 
     /// <inheritdoc />
     public StoreSignals Signals { get; } = new();

@@ -7,9 +7,11 @@ public sealed partial class PostgresStoreOptions
 {
     /// <summary>
     /// The Npgsql connection string (for example <c>Host=db;Username=app;Password=…;Database=app</c>). Required; no
-    /// default. Pooling, time-outs and TLS are Npgsql's settings and keep Npgsql's defaults, except one that the
-    /// store sets when the string does not name it: <c>No Reset On Close=true</c> (it keeps no session state on
-    /// pooled connections, so the reset would be one more statement per use).
+    /// default. Pooling, time-outs and TLS are Npgsql's settings and keep Npgsql's defaults, except three that the
+    /// store sets when the string does not name them: <c>Max Auto Prepare=32</c> (its statements are prepared once
+    /// used a few times), <c>No Reset On Close=true</c> (it keeps no session state on pooled connections), and
+    /// <c>Options</c> that begin with <c>-c enable_seqscan=off</c> (so a plan prepared while the table was empty
+    /// keeps its index paths once it fills; options the string gives follow and win).
     /// </summary>
     public string ConnectionString { get; set; } = "";
 

@@ -5,6 +5,13 @@
 -- Every transition writes its history event in the same statement. Statements that make jobs claimable send one
 -- NOTIFY per queue on @channel ("<origin> r <ready-at µs since the epoch> <queue>"), and a cancellation of a
 -- running job sends "<origin> c <job id>"; PostgreSQL delivers them only if the transaction commits.
+-- Plans: the store prepares its statements, so PostgreSQL may run a statement with a generic plan, made once and
+-- kept, possibly while the table was empty or its statistics said so. The pool's sessions run with
+-- enable_seqscan = off (PostgresJobStore.CreateDataSource), so no plan reads the whole table where an index path
+-- exists; and a state test that fences rows already found by id is written state::integer = N, not state = N:
+-- the cast keeps the partial index whose predicate is state = N out of reach (the planner can no longer prove the
+-- predicate), so such rows are found by primary key, never by reading every entry of jobs_lease, jobs_failed or
+-- jobs_finished. Tests: PostgresPreparedPlanTests.
 
 -- name: QueuesLock
 -- Serialises inserts into the bounded queues of a batch (@queues sorted, so two batches never wait on each other
@@ -106,17 +113,17 @@ UPDATE {schema}.jobs SET lease_expires_at = {now} + @lease
 WHERE id = ANY(ARRAY(
         SELECT j.id FROM {schema}.jobs AS j
         JOIN unnest(@ids::bigint[], @tokens::bigint[]) AS l(id, token) ON j.id = l.id AND j.lease_token = l.token
-        WHERE j.state = 2
+        WHERE j.state::integer = 2
         ORDER BY j.id
         FOR UPDATE OF j))
-  AND state = 2
+  AND state::integer = 2
 RETURNING id, cancel_requested;
 
 -- name: ProgressSet
 WITH changed AS (
     UPDATE {schema}.jobs SET progress_percent = @percent, progress_phase = @phase, progress_message = @message,
                              updated_at = {now}
-    WHERE id = @job_id AND lease_token = @token AND state = 2
+    WHERE id = @job_id AND lease_token = @token AND state::integer = 2
     RETURNING id, attempt, worker_id
 ),
 progressed AS (
@@ -129,7 +136,7 @@ SELECT count(*) FROM changed;
 -- A log line is a change like any other (only heartbeats leave updated_at alone); fenced like the event.
 WITH changed AS (
     UPDATE {schema}.jobs SET updated_at = {now}
-    WHERE id = @job_id AND lease_token = @token AND state = 2
+    WHERE id = @job_id AND lease_token = @token AND state::integer = 2
     RETURNING id, attempt, worker_id
 ),
 logged AS (
@@ -161,7 +168,7 @@ done AS (
         finished_at      = CASE WHEN c.state >= 4 OR j.cancel_requested THEN {now} END,
         updated_at       = {now}
     FROM c
-    WHERE j.id = c.id AND j.state = 2 AND j.lease_token = c.token
+    WHERE j.id = c.id AND j.state::integer = 2 AND j.lease_token = c.token
       AND j.id = ANY(ARRAY(SELECT id FROM {schema}.jobs WHERE id = ANY(@ids::bigint[]) ORDER BY id FOR UPDATE))
     RETURNING j.id, j.queue, j.state, j.run_at, j.concurrency_key, j.attempt + c.uncharge AS ended_attempt,
               CASE WHEN j.state = 6 AND c.state = 1 THEN 8 ELSE c.event END AS event, c.actor,
@@ -197,7 +204,7 @@ WITH reaped AS (
             SELECT id FROM {schema}.jobs WHERE state = 2 AND lease_expires_at < {now}
             ORDER BY lease_expires_at LIMIT @limit
             FOR UPDATE SKIP LOCKED))
-      AND state = 2
+      AND state::integer = 2
     RETURNING id, queue, state, attempt, concurrency_key
 ),
 stuck AS (
@@ -245,7 +252,7 @@ SELECT (SELECT state FROM changed), (SELECT concurrency_key IS NOT NULL FROM cha
 WITH changed AS (
     UPDATE {schema}.jobs SET state = 1, attempt = 0, run_at = {now}, finished_at = NULL, lease_expires_at = NULL,
                              updated_at = {now}
-    WHERE id = @job_id AND state = 5
+    WHERE id = @job_id AND state::integer = 5
     RETURNING id, queue, attempt
 ),
 recorded AS (
@@ -302,11 +309,11 @@ WITH purged AS (
                     ) AS c
                     ORDER BY c.finished_at, c.id
                     LIMIT @limit))
-              AND j.state IN (4, 5, 6)
+              AND j.state::integer IN (4, 5, 6)
               AND j.finished_at < {now} - CASE j.state WHEN 4 THEN @succeeded_for WHEN 5 THEN @failed_for ELSE @cancelled_for END
             ORDER BY j.id
             FOR UPDATE SKIP LOCKED))
-      AND state IN (4, 5, 6)
+      AND state::integer IN (4, 5, 6)
     RETURNING id
 ),
 history AS (

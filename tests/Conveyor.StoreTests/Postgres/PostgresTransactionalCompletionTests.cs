@@ -61,12 +61,27 @@ public sealed class PostgresTransactionalCompletionTests : EngineTestBase<Postgr
         Assert.Equal([(job.Id, 1), (next.JobId, 1)], await LedgerAsync(schema));
     }
 
+    [Fact]
+    public async Task The_handlers_statements_are_planned_with_sequential_scans_allowed_unlike_the_stores()
+    {
+        // The store's sessions price sequential scans out (enable_seqscan=off); the handler's transaction, on one of
+        // them, sets it back for its own statements (PostgreSQL's default), and the completion still succeeds.
+        var (client, schema) = await StartAsync();
+
+        var submitted = await client.EnqueueAsync(new LedgerJob(schema, "invoice-5"));
+        await WaitForAsync(client, submitted.JobId, JobState.Succeeded);
+
+        await using var connection = await OpenAsync();
+        await using var read = new NpgsqlCommand($"SELECT seqscan FROM \"{schema}\".ledger", connection);
+        Assert.Equal("on", await read.ExecuteScalarAsync());
+    }
+
     private async Task<(IJobClient Client, string Schema)> StartAsync()
     {
         var host = BuildHost(o => o.AddJob<LedgerJob, LedgerHandler>("ledger"), out var schema);
         await host.StartAsync();
         await using var connection = await OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE TABLE \"{schema}\".ledger (job_id bigint NOT NULL, attempt int NOT NULL, entry text NOT NULL)", connection);
+        await using var create = new NpgsqlCommand($"CREATE TABLE \"{schema}\".ledger (job_id bigint NOT NULL, attempt int NOT NULL, entry text NOT NULL, seqscan text NOT NULL DEFAULT current_setting('enable_seqscan'))", connection);
         await create.ExecuteNonQueryAsync();
         return (Client(host), schema);
     }

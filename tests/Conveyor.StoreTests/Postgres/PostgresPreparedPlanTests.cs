@@ -1,0 +1,155 @@
+using Conveyor.Postgres;
+using Conveyor.StoreTests.Infrastructure;
+using Npgsql;
+
+namespace Conveyor.StoreTests.Postgres;
+
+/// <summary>
+/// The store prepares its statements (Npgsql's auto-prepare), and PostgreSQL then may keep one generic plan per
+/// statement, made whenever it was first needed: possibly while the table was empty, or analyzed while empty. These
+/// tests make those plans on an empty table through the store's own pool (its session settings, its SQL), fill the
+/// table with 50,000 jobs, and read the plans PostgreSQL kept (<c>EXPLAIN EXECUTE</c> under
+/// <c>force_generic_plan</c>, which reuses the cached generic plan): none may read the whole table. The plans are
+/// read twice, on the empty table and after the fill: any DDL in the database (another test's CREATE SCHEMA) drops
+/// every cached plan, so only the first reading is sure to show a plan costed on the empty table; the second shows
+/// what the statement runs on the full one (the same plan, unless it was dropped and made again).
+/// </summary>
+[RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
+public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Plans_prepared_on_an_empty_table_keep_their_index_paths_once_it_fills(bool analyzedWhileEmpty)
+    {
+        var (empty, full) = await PlansMadeWhileEmptyAsync(analyzedWhileEmpty, extraConnectionString: "");
+
+        AssertSafe(empty);
+        AssertSafe(full);
+    }
+
+    private static void AssertSafe(Dictionary<string, string> plans)
+    {
+        // No plan reads all of jobs or job_events ("Seq Scan on job" matches both).
+        foreach (var (name, plan) in plans)
+            Assert.False(plan.Contains("Seq Scan on job", StringComparison.Ordinal), $"{name}:\n{plan}");
+        // The claim reads the head of jobs_claim once and updates the locked rows by primary key.
+        Assert.Equal(1, Count(plans["JobsClaim"], "jobs_claim"));
+        Assert.Contains("jobs_pkey", plans["JobsClaim"], StringComparison.Ordinal);
+        // Fences on rows found by id never read every running (jobs_lease), failed (jobs_failed) or finished job.
+        foreach (var name in new[] { "JobsComplete", "JobsHeartbeat", "LogAppend", "JobRequeue" })
+        {
+            Assert.Contains("jobs_pkey", plans[name], StringComparison.Ordinal);
+            Assert.False(plans[name].Contains("jobs_lease", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
+            Assert.False(plans[name].Contains("jobs_failed", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
+        }
+        // The reaper looks its candidates up in jobs_lease (expired leases only) and updates them by primary key.
+        Assert.Equal(1, Count(plans["JobsReap"], "jobs_lease"));
+        Assert.Contains("jobs_pkey", plans["JobsReap"], StringComparison.Ordinal);
+        // The purge: one range of jobs_finished per state, then by primary key.
+        Assert.Equal(3, Count(plans["JobsPurge"], "jobs_finished"));
+        Assert.Contains("jobs_pkey", plans["JobsPurge"], StringComparison.Ordinal);
+        Assert.Contains("job_events_job", plans["JobsPurge"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_the_stores_session_settings_the_claim_prepared_on_an_empty_table_reads_the_whole_table()
+    {
+        // The hazard the settings exist for, shown with the same steps: the test above would fail without them.
+        var (empty, _) = await PlansMadeWhileEmptyAsync(analyzedWhileEmpty: true, extraConnectionString: ";Options=-c enable_seqscan=on");
+
+        Assert.Contains("Seq Scan on jobs", empty["JobsClaim"], StringComparison.Ordinal);
+    }
+
+    /// <summary>Statement name → the generic plan PostgreSQL made for it while the table was empty, read then and after it filled.</summary>
+    private async Task<(Dictionary<string, string> Empty, Dictionary<string, string> Full)> PlansMadeWhileEmptyAsync(bool analyzedWhileEmpty, string extraConnectionString)
+    {
+        await using var admin = new NpgsqlConnection(Factory.ConnectionString);
+        await admin.OpenAsync();
+        // No autovacuum: its analyze would invalidate the plans under test and let them be made again on full statistics.
+        await ExecAsync(admin, $"""ALTER TABLE "{Store.Schema}".jobs SET (autovacuum_enabled = false)""" +
+                               (analyzedWhileEmpty ? $"""; ANALYZE "{Store.Schema}".jobs""" : ""));
+
+        // One pooled connection, so that every call below runs (and prepares) on the session read afterwards.
+        await using var store = new PostgresJobStore(new PostgresStoreOptions
+        {
+            ConnectionString = Factory.ConnectionString + ";Maximum Pool Size=1" + extraConnectionString,
+            Schema = Store.Schema,
+            Listen = false,
+        });
+        await using (var session = await store.OpenPooledConnectionAsync())
+            await ExecAsync(session, "SET plan_cache_mode = force_generic_plan"); // kept: the pool does not reset
+
+        var lease = new JobLease(1, 1);
+        var ttl = TimeSpan.FromSeconds(30);
+        for (var i = 0; i < 8; i++) // auto-prepared after 5 uses; each prepared execution then uses the generic plan
+        {
+            await store.JobsClaimAsync(new JobsClaimParams("default", 16, "w", ttl), CancellationToken.None);
+            await store.JobsCompleteAsync(new JobsCompleteParams([new JobCompletion { Lease = lease, Outcome = JobOutcome.Succeeded }]), CancellationToken.None);
+            await store.JobsHeartbeatAsync(new JobsHeartbeatParams([lease], ttl), CancellationToken.None);
+            await store.JobsReapAsync(new JobsReapParams(100), CancellationToken.None);
+            await store.JobLogAppendAsync(new JobLogAppendParams(lease, "m"), CancellationToken.None);
+            await store.JobRequeueAsync(new JobRequeueParams(1, "a"), CancellationToken.None);
+            await store.JobsPurgeAsync(new JobsPurgeParams(TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1), 100), CancellationToken.None);
+        }
+
+        Dictionary<string, string> empty;
+        await using (var session = await store.OpenPooledConnectionAsync())
+            empty = await ExplainPreparedAsync(session);
+
+        // 50,000 jobs: waiting, running, succeeded and failed ones.
+        await ExecAsync(admin, $$"""
+            INSERT INTO "{{Store.Schema}}".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
+                                                 lease_expires_at, finished_at, created_at, updated_at)
+            SELECT 'bulk', 'default', s, 2, '{}', now() - interval '1 hour', now() - interval '1 hour', 3,
+                   CASE WHEN s = 2 THEN now() + interval '1 hour' END, CASE WHEN s >= 4 THEN now() - interval '2 hours' END, now(), now()
+            FROM (SELECT i, CASE i % 4 WHEN 0 THEN 1 WHEN 1 THEN 2 WHEN 2 THEN 4 ELSE 5 END AS s
+                  FROM generate_series(1, 50000) AS i) AS g;
+            """);
+
+        await using (var session = await store.OpenPooledConnectionAsync())
+            return (empty, await ExplainPreparedAsync(session));
+    }
+
+    /// <summary>The generic plan of each statement of the store that <paramref name="session"/> has prepared.</summary>
+    private static async Task<Dictionary<string, string>> ExplainPreparedAsync(NpgsqlConnection session)
+    {
+        var markers = new Dictionary<string, string>
+        {
+            ["JobsClaim"] = "lease_token = lease_token + 1",
+            ["JobsComplete"] = "ended_attempt",
+            ["JobsHeartbeat"] = "RETURNING id, cancel_requested",
+            ["JobsReap"] = "'reaper'",
+            ["LogAppend"] = "3, attempt, worker_id",
+            ["JobRequeue"] = "Requeued from the dead-letter queue",
+            ["JobsPurge"] = "history AS (",
+        };
+        var plans = new Dictionary<string, string>();
+        var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();
+        await using (var list = new NpgsqlCommand(
+            "SELECT name, statement, coalesce(cardinality(parameter_types), 0), generic_plans FROM pg_prepared_statements", session))
+        await using (var r = await list.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+                prepared.Add((r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3)));
+        }
+        foreach (var (name, marker) in markers)
+        {
+            var statement = Assert.Single(prepared, p => p.Statement.Contains(marker, StringComparison.Ordinal));
+            // Made on the empty table, and used there: the generic plan is what EXPLAIN EXECUTE shows below.
+            Assert.True(statement.GenericPlans > 0, $"{name} never ran a generic plan.");
+            var arguments = string.Join(", ", Enumerable.Repeat("NULL", statement.Parameters));
+            await using var explain = new NpgsqlCommand($"EXPLAIN EXECUTE {statement.Name}({arguments})", session);
+            var lines = new List<string>();
+            await using (var r = await explain.ExecuteReaderAsync())
+            {
+                while (await r.ReadAsync())
+                    lines.Add(r.GetString(0));
+            }
+            plans[name] = string.Join("\n", lines);
+        }
+        return plans;
+    }
+
+    private static int Count(string text, string what) => text.Split(what).Length - 1;
+}
