@@ -25,15 +25,21 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>
-    /// Runs the completion statement on <paramref name="connection"/>, in <paramref name="transaction"/> when given;
-    /// returns the applied ids and the ready times to announce once it commits.
+    /// Runs the completion statement on <paramref name="connection"/>, in <paramref name="transaction"/> when given,
+    /// after <paramref name="setting"/> (a <c>SET LOCAL</c>) in the same round trip when given; returns the applied
+    /// ids and the ready times to announce once it commits.
     /// </summary>
     private async Task<(List<long> Applied, List<(string, DateTimeOffset)> Ready)> CompleteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken,
+        string? setting = null)
     {
-        await using var complete = Command(connection, "JobsComplete", transaction);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (setting is not null)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+        var complete = BatchCommand("JobsComplete");
         AddCompletions(complete.Parameters, completions);
-        await using var r = await complete.ExecuteReaderAsync(cancellationToken);
+        batch.BatchCommands.Add(complete);
+        await using var r = await batch.ExecuteReaderAsync(cancellationToken);
         return await ReadCompletedAsync(r, cancellationToken);
     }
 

@@ -41,10 +41,9 @@ public sealed partial class PostgresJobStore
     {
         var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has already ended.");
         // The completion statement is planned (and may keep its generic plan on this pooled connection) as the
-        // store's own statements are: with sequential scans priced out.
-        if (_storeSetsSeqScan)
-            await SetSeqScanAsync(transaction, "off", cancellationToken);
-        var (applied, ready) = await CompleteAsync(connection, transaction, [attempt.Success()], cancellationToken);
+        // store's own statements are: with sequential scans priced out. The setting travels with it, one round trip.
+        var (applied, ready) = await CompleteAsync(connection, transaction, [attempt.Success()], cancellationToken,
+            _storeSetsSeqScan ? SeqScanSetting("off") : null);
         if (applied.Count == 0)
         {
             try
@@ -63,9 +62,11 @@ public sealed partial class PostgresJobStore
         PublishReady(ready);
     }
 
+    private static string SeqScanSetting(string value) => $"SET LOCAL enable_seqscan = {value}";
+
     private static async Task SetSeqScanAsync(NpgsqlTransaction transaction, string value, CancellationToken cancellationToken)
     {
-        await using var set = new NpgsqlCommand($"SET LOCAL enable_seqscan = {value}", transaction.Connection, transaction);
+        await using var set = new NpgsqlCommand(SeqScanSetting(value), transaction.Connection, transaction);
         await set.ExecuteNonQueryAsync(cancellationToken);
     }
 }
