@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Conveyor.Postgres;
-using Conveyor.Storage;
 using Npgsql;
 
 namespace Conveyor.Bench.Stores;
@@ -32,8 +31,6 @@ internal sealed class PostgresBenchStore(string connectionString, PostgresCluste
 /// <summary>One schema. <c>owned</c>: dropped on dispose (a worker process attaches to its parent's schema without owning it).</summary>
 internal sealed class PostgresBenchDatabase(string connectionString, string schema, bool owned) : IBenchDatabase
 {
-    /// <summary>What the raw paths record as the actor: as long as an engine worker id.</summary>
-    private const string RawWorker = "bench-raw:00000:abcdef";
 
     private NpgsqlDataSource? _dataSource;
 
@@ -84,26 +81,6 @@ internal sealed class PostgresBenchDatabase(string connectionString, string sche
             $"INSERT INTO {Table("job_events")} (job_id, at, kind, attempt) SELECT id, now(), 0, 0 FROM j ORDER BY id",
             cancellationToken);
         await ExecuteAsync($"VACUUM (ANALYZE) {Table("jobs")}", cancellationToken);
-    }
-
-    /// <summary>
-    /// Inserts <paramref name="jobs"/> no-op jobs through the store's own bulk insert in batches of 1,000, as
-    /// <c>EnqueueManyAsync</c> does: how every drain workload loads its jobs, the engine's and the raw ones alike.
-    /// </summary>
-    public static async Task InsertAsync(PostgresJobStore store, int jobs, CancellationToken cancellationToken)
-    {
-        for (var start = 0; start < jobs; start += Workload.EnqueueBatchSize)
-        {
-            var batch = Enumerable.Range(start, Math.Min(Workload.EnqueueBatchSize, jobs - start)).Select(i => new NewJob
-            {
-                Kind = Workload.NoopKind,
-                Queue = ConveyorOptions.DefaultQueueName,
-                Payload = Workload.NoopPayloadJson(i),
-                MaxAttempts = 10,
-                Principal = JobPrincipal.System,
-            }).ToList();
-            await store.JobsInsertAsync(new JobsInsertParams(batch), cancellationToken);
-        }
     }
 
     /// <summary>Empties the schema's jobs and history (between rounds of a workload whose worker processes stay up).</summary>
@@ -174,23 +151,12 @@ internal sealed class PostgresBenchDatabase(string connectionString, string sche
     {
         await MigrateAsync(cancellationToken);
         await using var store = OpenStore();
-        await InsertAsync(store, jobs, cancellationToken);
-        var claimParams = new JobsClaimParams(ConveyorOptions.DefaultQueueName, batchSize, RawWorker, TimeSpan.FromSeconds(30));
+        await RawStoreLoop.LoadNoopJobsAsync(store, jobs, cancellationToken);
         // Open the pool's connections before the clock starts.
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => store.JobGetAsync(0, cancellationToken)));
         var clock = Stopwatch.StartNew();
-        var done = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
-        {
-            var completed = 0;
-            while (true)
-            {
-                var claimed = await store.JobsClaimAsync(claimParams, cancellationToken);
-                if (claimed.Count == 0)
-                    return completed;
-                var completions = claimed.Select(c => new JobCompletion { Lease = new JobLease(c.Id, c.LeaseToken), Outcome = JobOutcome.Succeeded, Actor = RawWorker }).ToList();
-                completed += (await store.JobsCompleteAsync(new JobsCompleteParams(completions), cancellationToken)).Count;
-            }
-        }, cancellationToken)));
+        var done = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ =>
+            Task.Run(() => RawStoreLoop.ClaimAndCompleteAsync(store, batchSize, cancellationToken), cancellationToken)));
         var elapsed = clock.Elapsed;
         if (done.Sum() != jobs)
             throw new InvalidOperationException($"The raw drain completed {done.Sum()} jobs, expected {jobs}.");

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Conveyor.Sqlite;
-using Conveyor.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Conveyor.Bench.Stores;
@@ -22,8 +21,6 @@ internal sealed class SqliteBenchStore : IBenchStore
 
 internal sealed class SqliteBenchDatabase(string path) : IBenchDatabase
 {
-    /// <summary>What the raw paths record as the actor: as long as an engine worker id.</summary>
-    private const string RawWorker = "bench-raw:00000:abcdef";
 
     private SqliteConnection? _counter;
 
@@ -150,32 +147,9 @@ internal sealed class SqliteBenchDatabase(string path) : IBenchDatabase
     {
         await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = Path });
         await store.MigrateAsync(cancellationToken);
-        for (var start = 0; start < jobs; start += 1000)
-        {
-            var batch = Enumerable.Range(start, Math.Min(1000, jobs - start)).Select(i => new NewJob
-            {
-                Kind = Workload.NoopKind,
-                Queue = ConveyorOptions.DefaultQueueName,
-                Payload = Workload.NoopPayloadJson(i),
-                MaxAttempts = 10,
-                Principal = JobPrincipal.System,
-            }).ToList();
-            await store.JobsInsertAsync(new JobsInsertParams(batch), cancellationToken);
-        }
-
-        var claimParams = new JobsClaimParams(ConveyorOptions.DefaultQueueName, batchSize, RawWorker, TimeSpan.FromSeconds(30));
-        var done = 0;
+        await RawStoreLoop.LoadNoopJobsAsync(store, jobs, cancellationToken);
         var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var claimed = await store.JobsClaimAsync(claimParams, cancellationToken);
-            if (claimed.Count == 0)
-                break;
-            var completions = new JobCompletion[claimed.Count];
-            for (var i = 0; i < completions.Length; i++)
-                completions[i] = new JobCompletion { Lease = new JobLease(claimed[i].Id, claimed[i].LeaseToken), Outcome = JobOutcome.Succeeded, Actor = RawWorker };
-            done += (await store.JobsCompleteAsync(new JobsCompleteParams(completions), cancellationToken)).Count;
-        }
+        var done = await RawStoreLoop.ClaimAndCompleteAsync(store, batchSize, cancellationToken);
         var elapsed = clock.Elapsed;
         if (done != jobs)
             throw new InvalidOperationException($"The raw drain completed {done} jobs, expected {jobs}.");

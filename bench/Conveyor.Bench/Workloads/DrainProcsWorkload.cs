@@ -31,7 +31,7 @@ internal sealed class DrainProcsWorkload(PostgresBenchStore store, int workers, 
             {
                 await control.QueueSetPausedAsync(new QueueSetPausedParams(ConveyorOptions.DefaultQueueName, true), cancellationToken);
                 await database.TruncateAsync(cancellationToken);
-                await PostgresBenchDatabase.InsertAsync(control, jobs, cancellationToken);
+                await RawStoreLoop.LoadNoopJobsAsync(control, jobs, cancellationToken);
                 var mark = group.Mark();
                 var start = Stopwatch.GetTimestamp();
                 await control.QueueSetPausedAsync(new QueueSetPausedParams(ConveyorOptions.DefaultQueueName, false), cancellationToken);
