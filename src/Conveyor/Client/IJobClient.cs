@@ -46,4 +46,21 @@ public interface IJobClient
 
     /// <summary>Moves a failed (dead-lettered) job back to pending with a fresh attempt budget.</summary>
     Task<JobRequeueResult> RequeueAsync(long jobId, string? actor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists every configured queue and every queue that holds jobs, with its counts, the age of its oldest ready
+    /// job and whether it is paused. Ordered by name.
+    /// </summary>
+    Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Pauses a queue (it keeps accepting jobs, none is claimed) or resumes it.</summary>
+    /// <exception cref="JobValidationException">The queue is neither configured nor known to the store.</exception>
+    Task SetQueuePausedAsync(string queue, bool paused, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts jobs by state and type, counts stuck jobs, and measures the run time of jobs that succeeded within
+    /// <paramref name="durationWindow"/> (default one hour). <paramref name="tenant"/> and <paramref name="user"/>
+    /// narrow the counts to one owner.
+    /// </summary>
+    Task<JobStats> GetStatsAsync(string? tenant = null, string? user = null, TimeSpan? durationWindow = null, CancellationToken cancellationToken = default);
 }

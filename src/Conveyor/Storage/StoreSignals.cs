@@ -17,9 +17,15 @@ public sealed class StoreSignals
     /// <summary>Someone asked to cancel a running job.</summary>
     public event Action<long>? CancelRequested;
 
+    /// <summary>History events were committed (by this process, or by another one the store heard about): the change feed has news.</summary>
+    public event Action? EventsAppended;
+
     /// <summary>Raises <see cref="JobsReady"/>.</summary>
     public void PublishJobsReady(string queue, DateTimeOffset readyAt) => JobsReady?.Invoke(queue, readyAt);
 
     /// <summary>Raises <see cref="CancelRequested"/>.</summary>
     public void PublishCancelRequested(long jobId) => CancelRequested?.Invoke(jobId);
+
+    /// <summary>Raises <see cref="EventsAppended"/>.</summary>
+    public void PublishEventsAppended() => EventsAppended?.Invoke();
 }
