@@ -38,6 +38,9 @@ public sealed record NewJob
 
     /// <summary>Free-form labels.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The W3C <c>traceparent</c> of the submission, so the execution's trace links back to it; null when none.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>The bound of a queue: inserts that would make more than <paramref name="MaxWaiting"/> jobs wait are refused.</summary>
@@ -106,6 +109,9 @@ public sealed record ClaimedJob
 
     /// <summary>When the job was submitted.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> the job was submitted under, if any.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>A held lease: the job and the token of the claim that granted it.</summary>
