@@ -1,0 +1,27 @@
+namespace Conveyor.Server.Api;
+
+/// <summary>Turns the library's precise exceptions into the API's problem answers.</summary>
+internal static class Submitting
+{
+    public static async Task<IResult> Run(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (JobValidationException e)
+        {
+            return Problems.Invalid(e.Field, e.Reason);
+        }
+        catch (IdempotencyConflictException e)
+        {
+            return Problems.Result(StatusCodes.Status409Conflict, "idempotency-conflict", "The idempotency key is taken",
+                $"idempotencyKey: '{e.IdempotencyKey}' already belongs to job {e.ExistingJobId} with another type or payload.", "idempotencyKey", jobId: e.ExistingJobId);
+        }
+        catch (QueueFullException e)
+        {
+            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "queue-full", "The queue is full",
+                $"queue: '{e.Queue}' holds its limit of {e.MaxWaiting} waiting jobs; retry later.", "queue", e.RetryAfter);
+        }
+    }
+}

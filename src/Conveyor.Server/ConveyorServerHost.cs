@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace Conveyor.Server;
+
+/// <summary>
+/// The standalone server: a web app configured from appsettings, environment variables and the command line, with
+/// Conveyor's store, queues and HTTP API. <c>conveyor serve</c> runs it.
+/// </summary>
+/// <remarks>
+/// Settings: <c>Conveyor:Store</c> is <c>sqlite:&lt;path&gt;</c> (default <c>sqlite:conveyor.db</c>) or
+/// <c>postgres:&lt;connection string&gt;</c>; <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and
+/// <c>:RetryAfterWhenFullSeconds</c> configure queues; <c>Conveyor:Server:*</c> binds <see cref="ConveyorServerOptions"/>.
+/// The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
+/// <see cref="DefaultUrl"/>, loopback only.
+/// </remarks>
+public static class ConveyorServerHost
+{
+    /// <summary>Where the server listens when no URL is configured.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Builds the server app, ready to run.</summary>
+    /// <param name="args">Command-line configuration (<c>--Conveyor:Store=...</c>, <c>--urls=...</c>).</param>
+    /// <param name="configure">Adds job types and anything else to Conveyor's options, after the configuration is applied.</param>
+    /// <exception cref="ArgumentException">The store setting names no known store.</exception>
+    public static WebApplication Build(string[] args, Action<ConveyorOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration[WebHostDefaults.ServerUrlsKey]) && !configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+            builder.WebHost.UseUrls(DefaultUrl);
+        var store = configuration["Conveyor:Store"] ?? "sqlite:conveyor.db";
+        builder.Services.AddConveyor(o =>
+        {
+            UseStore(o, store);
+            foreach (var queue in configuration.GetSection("Conveyor:Queues").GetChildren())
+            {
+                o.AddQueue(queue.Key, q =>
+                {
+                    if (queue["Concurrency"] is { } concurrency)
+                        q.Concurrency = int.Parse(concurrency, CultureInfo.InvariantCulture);
+                    if (queue["MaxWaiting"] is { } maxWaiting)
+                        q.MaxWaiting = int.Parse(maxWaiting, CultureInfo.InvariantCulture);
+                    if (queue["RetryAfterWhenFullSeconds"] is { } retryAfter)
+                        q.RetryAfterWhenFull = TimeSpan.FromSeconds(double.Parse(retryAfter, CultureInfo.InvariantCulture));
+                });
+            }
+            configure?.Invoke(o);
+        });
+        builder.Services.AddConveyorServer();
+        var app = builder.Build();
+        app.MapConveyor();
+        return app;
+    }
+
+    /// <summary>Configures the store named by a <c>sqlite:&lt;path&gt;</c> or <c>postgres:&lt;connection string&gt;</c> setting.</summary>
+    /// <exception cref="ArgumentException">The setting names no known store.</exception>
+    public static ConveyorOptions UseStore(ConveyorOptions options, string store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) && store.Length > "sqlite:".Length)
+            return options.UseSqlite(store["sqlite:".Length..]);
+        if (store.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase) && store.Length > "postgres:".Length)
+            return options.UsePostgres(store["postgres:".Length..]);
+        throw new ArgumentException($"Conveyor:Store must be 'sqlite:<path>' or 'postgres:<connection string>', not '{store}'.", nameof(store));
+    }
+}

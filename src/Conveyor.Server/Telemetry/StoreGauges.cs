@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Server.Telemetry;
+
+/// <summary>
+/// The gauges only the store can answer (queue depth, running, oldest pending age, stuck jobs), read every
+/// <see cref="ConveyorServerOptions.GaugeRefreshInterval"/> by one loop and served from that snapshot, so a scrape
+/// never queries the store.
+/// </summary>
+internal sealed class StoreGauges : BackgroundService
+{
+    /// <summary>The meter of the server's own instruments.</summary>
+    public const string MeterName = "Conveyor.Server";
+
+    private readonly IJobClient _client;
+    private readonly ConveyorServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StoreGauges> _logger;
+    private readonly Meter _meter;
+    private volatile Snapshot _snapshot = new([], 0);
+
+    public StoreGauges(IJobClient client, IOptions<ConveyorServerOptions> options, TimeProvider time, ILogger<StoreGauges> logger, IMeterFactory meters)
+    {
+        (_client, _options, _time, _logger) = (client, options.Value, time, logger);
+        _meter = meters.Create(MeterName);
+        _meter.CreateObservableGauge("conveyor.queue.depth", () => PerQueue(q => q.Pending + q.Scheduled), "{job}", "Jobs waiting in the queue (pending and scheduled).");
+        _meter.CreateObservableGauge("conveyor.queue.pending", () => PerQueue(q => q.Pending), "{job}", "Jobs ready to run now.");
+        _meter.CreateObservableGauge("conveyor.queue.running", () => PerQueue(q => q.Running), "{job}", "Jobs a worker holds.");
+        _meter.CreateObservableGauge("conveyor.queue.awaiting_input", () => PerQueue(q => q.AwaitingInput), "{job}", "Jobs waiting for a person's answer.");
+        _meter.CreateObservableGauge("conveyor.queue.dead_letters", () => PerQueue(q => q.Failed), "{job}", "Jobs in the queue's dead-letter queue.");
+        _meter.CreateObservableGauge("conveyor.queue.oldest_pending_age", () => _snapshot.Queues.Select(q =>
+            new Measurement<double>(q.OldestPendingAge?.TotalSeconds ?? 0, new KeyValuePair<string, object?>("queue", q.Name))), "s",
+            "How long the longest-ready pending job has waited (0 when none is pending).");
+        _meter.CreateObservableGauge("conveyor.queue.paused", () => PerQueue(q => q.Paused ? 1 : 0), "1", "1 when the queue is paused.");
+        _meter.CreateObservableGauge("conveyor.jobs.stuck", () => _snapshot.Stuck, "{job}", "Running jobs whose lease expired (their worker died or stalled).");
+    }
+
+    private IEnumerable<Measurement<long>> PerQueue(Func<QueueInfo, long> value) =>
+        _snapshot.Queues.Select(q => new Measurement<long>(value(q), new KeyValuePair<string, object?>("queue", q.Name)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.GaugeRefreshInterval, _time);
+        do
+        {
+            try
+            {
+                var queues = await _client.ListQueuesAsync(stoppingToken);
+                var stats = await _client.GetStatsAsync(durationWindow: TimeSpan.FromMinutes(1), cancellationToken: stoppingToken);
+                _snapshot = new Snapshot(queues, stats.Stuck);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning(e, "Conveyor could not refresh the queue gauges");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
+    }
+
+    private sealed record Snapshot(IReadOnlyList<QueueInfo> Queues, long Stuck);
+}
