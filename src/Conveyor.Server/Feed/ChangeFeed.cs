@@ -24,44 +24,50 @@ internal sealed class ChangeFeed(StoreAccessor store, IOptions<ConveyorServerOpt
     private readonly Lock _gate = new();
     private readonly List<Subscription> _subscribers = [];
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private long _head = -1;   // every event up to here has been delivered (or skipped as a gap); -1 until first read
+    private readonly SemaphoreSlim _pump = new(1, 1);   // one reader of the store at a time: the pump, or a first subscriber setting the head
+    private long _head;   // every event up to here has been delivered (or skipped as a gap)
     private DateTimeOffset? _gapSince;
 
     /// <summary>
     /// Subscribes to every event after the feed's current head, which is returned: read older events (after a
     /// Last-Event-ID) from the store up to that head, then take the rest from the subscription, and none is missed
-    /// or repeated.
+    /// or repeated. The first subscriber after an idle spell moves the head to the store's newest event, so nobody is
+    /// handed what happened while nobody listened (they read it from the store instead).
     /// </summary>
     public async Task<(Subscription Subscription, long Head)> SubscribeAsync(CancellationToken cancellationToken)
     {
-        await EnsureHeadAsync(cancellationToken);
-        var subscription = new Subscription(this);
-        lock (_gate)
+        await _pump.WaitAsync(cancellationToken);
+        try
         {
-            _subscribers.Add(subscription);
-            Wake();
+            bool idle;
+            lock (_gate)
+                idle = _subscribers.Count == 0;
+            if (idle)
+            {
+                _head = await LatestEventIdAsync(await store.GetAsync(cancellationToken), cancellationToken);
+                _gapSince = null;
+            }
+            var subscription = new Subscription(this);
+            lock (_gate)
+                _subscribers.Add(subscription);
             return (subscription, _head);
+        }
+        finally
+        {
+            _pump.Release();
+            Wake();
         }
     }
 
-    private async Task EnsureHeadAsync(CancellationToken cancellationToken)
+    private static async Task<long> LatestEventIdAsync(IJobStore s, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _head) >= 0)
-            return;
-        var s = await store.GetAsync(cancellationToken);
-        // Start at the newest event: subscribers want what happens from now on (older ones come from the store).
         long head = 0;
         while (true)
         {
             var batch = await s.EventsFeedAsync(new EventsFeedParams(head, 10_000), cancellationToken);
             if (batch.Count == 0)
-                break;
+                return head;
             head = batch[^1].Event.Id;
-        }
-        lock (_gate)
-        {
-            if (_head < 0)
-                _head = head;
         }
     }
 
@@ -105,8 +111,9 @@ internal sealed class ChangeFeed(StoreAccessor store, IOptions<ConveyorServerOpt
                 await _wake.WaitAsync(wait, stoppingToken);
                 lock (_gate)
                     any = _subscribers.Count > 0;
-                if (!any || Volatile.Read(ref _head) < 0)
+                if (!any)
                     continue;
+                await _pump.WaitAsync(stoppingToken);
                 try
                 {
                     await PumpAsync(s, stoppingToken);
@@ -115,6 +122,10 @@ internal sealed class ChangeFeed(StoreAccessor store, IOptions<ConveyorServerOpt
                 {
                     logger.LogWarning(e, "Conveyor change feed could not read the store; retrying");
                     await Task.Delay(options.Value.FeedFallbackInterval, time, stoppingToken);
+                }
+                finally
+                {
+                    _pump.Release();
                 }
             }
         }
