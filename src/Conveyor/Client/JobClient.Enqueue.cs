@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 
 namespace Conveyor.Client;
 
@@ -45,12 +47,31 @@ internal sealed partial class JobClient
 
     public ValueTask<IJobStore> GetStoreAsync(CancellationToken cancellationToken) => _store.GetAsync(cancellationToken);
 
+    /// <summary>
+    /// Stores validated, routed jobs inside a producer span (when traced), whose context the jobs then carry instead
+    /// of the caller's; counts the jobs the store accepted.
+    /// </summary>
     private async Task<IReadOnlyList<EnqueueResult>> InsertAsync(JobsInsertParams insert, CancellationToken cancellationToken)
     {
         if (insert.Jobs.Count == 0)
             return [];
-        var store = await _store.GetAsync(cancellationToken);
-        var inserted = await store.JobsInsertAsync(insert, cancellationToken);
+        using var activity = JobTracing.StartSend(insert.Jobs);
+        if (activity is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent })
+            insert = insert with { Jobs = [.. insert.Jobs.Select(j => j with { TraceParent = traceParent })] };
+        IReadOnlyList<JobInsertResult> inserted;
+        try
+        {
+            var store = await _store.GetAsync(cancellationToken);
+            inserted = await store.JobsInsertAsync(insert, cancellationToken);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            JobTracing.Failed(activity, e);
+            throw;
+        }
+        if (activity is not null)
+            JobTracing.SendSucceeded(activity, inserted);
+        JobMetrics.RecordEnqueued(insert.Jobs, inserted);
         return inserted.Select(r => new EnqueueResult(r.JobId, r.State, r.Existing)).ToList();
     }
 
@@ -137,6 +158,7 @@ internal sealed partial class JobClient
             IdempotencyKey = o.IdempotencyKey,
             Principal = o.Principal ?? JobPrincipal.System,
             Tags = tags,
+            TraceParent = JobTracing.CurrentTraceParent(),
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Worker;
@@ -12,8 +13,7 @@ internal sealed class CompletionBatcher : IAsyncDisposable
 {
     private const int MaxBatch = 512;
 
-    private readonly Channel<(JobCompletion Completion, TaskCompletionSource<bool> Applied)> _channel =
-        Channel.CreateUnbounded<(JobCompletion, TaskCompletionSource<bool>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
@@ -29,11 +29,14 @@ internal sealed class CompletionBatcher : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Queues a completion; the task tells whether it applied (false: the lease had been lost).</summary>
-    public Task<bool> SubmitAsync(JobCompletion completion)
+    /// <summary>
+    /// Queues a completion of a job of <paramref name="kind"/> in <paramref name="queue"/> (its metric tags); the task
+    /// tells whether it applied (false: the lease had been lost).
+    /// </summary>
+    public Task<bool> SubmitAsync(JobCompletion completion, string queue, string kind)
     {
         var applied = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_channel.Writer.TryWrite((completion, applied)))
+        if (_channel.Writer.TryWrite(new Item(completion, applied, queue, kind)))
             return applied.Task;
         _logger.LogWarning("Job {JobId} finished ({Outcome}) after the worker stopped; its lease will expire and the reaper will recover it", completion.Lease.JobId, completion.Outcome);
         return Task.FromResult(false);
@@ -41,7 +44,7 @@ internal sealed class CompletionBatcher : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<(JobCompletion Completion, TaskCompletionSource<bool> Applied)>(MaxBatch);
+        var batch = new List<Item>(MaxBatch);
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync())
         {
@@ -52,7 +55,7 @@ internal sealed class CompletionBatcher : IAsyncDisposable
         }
     }
 
-    private async Task WriteAsync(List<(JobCompletion Completion, TaskCompletionSource<bool> Applied)> batch)
+    private async Task WriteAsync(List<Item> batch)
     {
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
@@ -60,8 +63,13 @@ internal sealed class CompletionBatcher : IAsyncDisposable
             try
             {
                 var applied = (await _store.JobsCompleteAsync(new JobsCompleteParams(batch.ConvertAll(b => b.Completion)), CancellationToken.None)).ToHashSet();
-                foreach (var (completion, result) in batch)
-                    result.TrySetResult(applied.Contains(completion.Lease.JobId));
+                foreach (var item in batch)
+                {
+                    var done = applied.Contains(item.Completion.Lease.JobId);
+                    if (done)
+                        JobMetrics.RecordCompleted(item.Completion.Outcome, item.Queue, item.Kind);
+                    item.Applied.TrySetResult(done);
+                }
                 return;
             }
             catch (Exception e) when (!_abandon.IsCancellationRequested)
@@ -81,8 +89,8 @@ internal sealed class CompletionBatcher : IAsyncDisposable
             }
             catch (Exception e)
             {
-                foreach (var (_, result) in batch)
-                    result.TrySetException(e);
+                foreach (var item in batch)
+                    item.Applied.TrySetException(e);
                 return;
             }
         }
@@ -95,6 +103,8 @@ internal sealed class CompletionBatcher : IAsyncDisposable
         _abandon.CancelAfter(timeout);
         await _loop;
     }
+
+    private readonly record struct Item(JobCompletion Completion, TaskCompletionSource<bool> Applied, string Queue, string Kind);
 
     public async ValueTask DisposeAsync()
     {

@@ -93,7 +93,7 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
                 // refused by the fence, because the jobs are no longer running under their lease. An attempt its
                 // handler already completed in the job's transaction has nothing to hand back.
                 foreach (var run in _running.All.Where(r => !r.IsCompleted))
-                    _ = _completions.SubmitAsync(new JobCompletion { Lease = run.Lease, Outcome = JobOutcome.Released, Actor = _options.WorkerId });
+                    _ = _completions.SubmitAsync(new JobCompletion { Lease = run.Lease, Outcome = JobOutcome.Released, Actor = _options.WorkerId }, run.Claim.Queue, run.Claim.Kind);
             }
         }
 

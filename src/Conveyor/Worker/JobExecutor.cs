@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Conveyor.Retry;
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -31,14 +33,40 @@ internal sealed class JobExecutor
     }
 
     /// <summary>
-    /// Runs the attempt; returns how it ended, or null when nothing may be written: its lease was lost, or its
-    /// handler already committed the attempt's end in its own transaction (transactional completion).
+    /// Runs the attempt inside its consumer span and times it; returns how it ended, or null when nothing may be
+    /// written: its lease was lost, or its handler already committed the attempt's end in its own transaction
+    /// (transactional completion, counted here as a success, since the store has applied it).
     /// </summary>
     public async Task<JobCompletion?> RunAsync(RunningJob run)
+    {
+        using var activity = JobTracing.StartProcess(run.Claim);
+        var started = JobMetrics.Duration.Enabled ? _time.GetTimestamp() : 0;
+        var (completion, error) = await RunAttemptAsync(run);
+        if (started != 0 || activity is not null)
+            Observe(run, completion, error, started, activity);
+        if (completion is null && run.IsCompleted)
+            JobMetrics.RecordCompleted(JobOutcome.Succeeded, run.Claim.Queue, run.Claim.Kind);
+        return completion;
+    }
+
+    private void Observe(RunningJob run, JobCompletion? completion, Exception? error, long started, Activity? activity)
+    {
+        var outcome = completion is not null ? JobMetrics.OutcomeName(completion.Outcome)
+            : run.IsCompleted ? JobMetrics.OutcomeName(JobOutcome.Succeeded)
+            : JobMetrics.LostOutcome;
+        if (started != 0)
+            JobMetrics.RecordDuration(_time.GetElapsedTime(started), run.Claim.Queue, run.Claim.Kind, outcome);
+        if (activity is not null)
+            JobTracing.ProcessEnded(activity, outcome, completion, error);
+    }
+
+    /// <summary>Runs the handler and classifies its ending; also returns the exception it ended with, if any.</summary>
+    private async Task<(JobCompletion? Completion, Exception? Error)> RunAttemptAsync(RunningJob run)
     {
         var claim = run.Claim;
         var type = _options.JobTypes.GetValueOrDefault(claim.Kind);
         JobCompletion? completion;
+        Exception? error = null;
         ITimer? timeout = null;
         try
         {
@@ -66,6 +94,7 @@ internal sealed class JobExecutor
         }
         catch (Exception e)
         {
+            error = e;
             completion = Classify(run, type, e);
         }
         finally
@@ -75,14 +104,14 @@ internal sealed class JobExecutor
         }
 
         if (completion is null)
-            return null;
+            return (null, error);
         if (run.Reason == StopReason.LeaseLost)
         {
             // Another worker may own the job now; the store would refuse the write anyway.
             _logger.LogWarning("Job {JobId} attempt {Attempt} lost its lease; its outcome ({Outcome}) is discarded", claim.Id, claim.Attempt, completion.Outcome);
-            return null;
+            return (null, error);
         }
-        return completion;
+        return (completion, error);
     }
 
     private JobCompletion Classify(RunningJob run, JobTypeOptions? type, Exception e)

@@ -1,4 +1,5 @@
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Worker;
@@ -16,6 +17,7 @@ internal sealed class QueueProcessor
     private readonly CompletionBatcher _completions;
     private readonly Lock _finishedGate = new();
     private List<JobCompletion> _finished = [];
+    private List<string> _finishedKinds = [];
     private bool _claimLoopEnded;
     private readonly RunningJobs _running;
     private readonly TimeProvider _time;
@@ -59,14 +61,13 @@ internal sealed class QueueProcessor
         finally
         {
             // From now on finished attempts go to the completion batcher; hand it what is still waiting here.
-            List<JobCompletion> left;
+            (List<JobCompletion> Completions, List<string> Kinds) left;
             lock (_finishedGate)
             {
                 _claimLoopEnded = true;
                 left = TakeFinished();
             }
-            foreach (var completion in left)
-                _ = _completions.SubmitAsync(completion);
+            Submit(left);
         }
     }
 
@@ -81,7 +82,7 @@ internal sealed class QueueProcessor
             if (Volatile.Read(ref _busy) > 0)
                 await Task.Yield();
             var free = _queue.Concurrency - Volatile.Read(ref _busy);
-            List<JobCompletion> finished;
+            (List<JobCompletion> Completions, List<string> Kinds) finished;
             lock (_finishedGate)
                 finished = TakeFinished();
             if (free > 0)
@@ -96,8 +97,7 @@ internal sealed class QueueProcessor
             }
             else
             {
-                foreach (var completion in finished)
-                    _ = _completions.SubmitAsync(completion);
+                Submit(finished);
             }
             await _wake.WaitAsync(NextWait(), _time, stopClaiming);
         }
@@ -125,16 +125,24 @@ internal sealed class QueueProcessor
     /// their slots (one commit for both). When the call fails, the completions are kept for the next one: it
     /// either changed nothing, or the fence refuses a repeat of what it did.
     /// </summary>
-    private async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(int limit, List<JobCompletion> finished, CancellationToken stopClaiming)
+    private async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(int limit, (List<JobCompletion> Completions, List<string> Kinds) finished, CancellationToken stopClaiming)
     {
         try
         {
-            return await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration, finished), CancellationToken.None);
+            var claimed = await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration, finished.Completions), CancellationToken.None);
+            // The claim does not say which of the completions it carried the fence refused (only those of attempts
+            // whose lease expired while they ran, after the reaper took the job back); all are counted.
+            for (var i = 0; i < finished.Completions.Count; i++)
+                JobMetrics.RecordCompleted(finished.Completions[i].Outcome, _queue.Name, finished.Kinds[i]);
+            return claimed;
         }
         catch (Exception e)
         {
             lock (_finishedGate)
-                _finished.InsertRange(0, finished);
+            {
+                _finished.InsertRange(0, finished.Completions);
+                _finishedKinds.InsertRange(0, finished.Kinds);
+            }
             if (!stopClaiming.IsCancellationRequested)
                 _logger.LogError(e, "Claiming from queue {Queue} failed; trying again after the poll interval", _queue.Name);
             return [];
@@ -142,30 +150,39 @@ internal sealed class QueueProcessor
     }
 
     /// <summary>An attempt of this queue ended: its completion rides on the next claim, or goes to the batcher once claiming stopped.</summary>
-    private void Finish(JobCompletion completion)
+    private void Finish(JobCompletion completion, string kind)
     {
         lock (_finishedGate)
         {
             if (!_claimLoopEnded)
             {
                 _finished.Add(completion);
+                _finishedKinds.Add(kind);
                 return;
             }
         }
-        _ = _completions.SubmitAsync(completion);
+        _ = _completions.SubmitAsync(completion, _queue.Name, kind);
     }
 
-    /// <summary>Takes the waiting completions; the caller holds <see cref="_finishedGate"/>.</summary>
-    private List<JobCompletion> TakeFinished()
+    /// <summary>Takes the waiting completions and their job types; the caller holds <see cref="_finishedGate"/>.</summary>
+    private (List<JobCompletion> Completions, List<string> Kinds) TakeFinished()
     {
-        var taken = _finished;
+        var taken = (_finished, _finishedKinds);
         _finished = [];
+        _finishedKinds = [];
         return taken;
+    }
+
+    private void Submit((List<JobCompletion> Completions, List<string> Kinds) finished)
+    {
+        for (var i = 0; i < finished.Completions.Count; i++)
+            _ = _completions.SubmitAsync(finished.Completions[i], _queue.Name, finished.Kinds[i]);
     }
 
     private void Start(ClaimedJob job)
     {
         Interlocked.Increment(ref _busy);
+        JobMetrics.RecordStarted(job, _options.LeaseDuration);
         var run = new RunningJob(job, _options.WorkerId);
         _running.Add(run);
         _ = Task.Run(async () =>
@@ -173,7 +190,7 @@ internal sealed class QueueProcessor
             try
             {
                 if (await _executor.RunAsync(run) is { } completion)
-                    Finish(completion);
+                    Finish(completion, job.Kind);
             }
             catch (Exception e)
             {

@@ -1,4 +1,5 @@
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Worker;
@@ -23,7 +24,10 @@ internal sealed class Reaper(ConveyorOptions options, IJobStore store, TimeProvi
         {
             reaped = await store.JobsReapAsync(new JobsReapParams(BatchSize), cancellationToken);
             foreach (var job in reaped)
+            {
+                JobMetrics.RecordStuck(job);
                 logger.LogWarning("Job {JobId} in queue {Queue} was stuck (lease expired on attempt {Attempt}); now {State}", job.JobId, job.Queue, job.Attempt, job.State.ToWireName());
+            }
         }
         while (reaped.Count == BatchSize);
     }
