@@ -47,7 +47,7 @@ public static class ConveyorServerServiceCollectionExtensions
         });
         services.AddOpenApi("v1");
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter("Conveyor", StoreGauges.MeterName)
+            .AddMeter(Conveyor.ConveyorTelemetry.MeterName, StoreGauges.MeterName)
             .AddPrometheusExporter());
         return services;
     }
