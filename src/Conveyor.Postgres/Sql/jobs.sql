@@ -394,12 +394,14 @@ SELECT NULL, count(*), sum(d)::bigint, max(d) FILTER (WHERE overall_rank = (95 *
 -- name: EventsFeed
 -- History events after @after in id order, with their job's kind, queue and owner. A purged job's events went with it.
 -- Ids come from a sequence: one taken later may commit earlier, so a reader may see an id before a smaller one
--- becomes visible (docs/contract.md, change feed).
+-- becomes visible (docs/contract.md, change feed). The events are taken first, one range of the primary key, and each
+-- job is then found by its own (OFFSET 0 keeps the lateral subquery from being flattened into a join the planner may
+-- turn around): a plain join, planned while the tables looked empty, read every job first.
 SELECT e.id, e.job_id, e.at, e.kind, e.attempt, e.actor, e.message, j.kind, j.queue, j.tenant, j.user_id
-FROM {schema}.job_events AS e JOIN {schema}.jobs AS j ON j.id = e.job_id
-WHERE e.id > @after
-ORDER BY e.id
-LIMIT @limit;
+FROM (SELECT id, job_id, at, kind, attempt, actor, message FROM {schema}.job_events
+      WHERE id > @after ORDER BY id LIMIT @limit) AS e
+CROSS JOIN LATERAL (SELECT kind, queue, tenant, user_id FROM {schema}.jobs WHERE id = e.job_id OFFSET 0) AS j
+ORDER BY e.id;
 
 -- name: ApiKeyInsert
 -- No row when the id exists: the caller reports the duplicate.
