@@ -45,6 +45,13 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<JobPage> JobsListAsync(JobQuery query, CancellationToken cancellationToken) => inner.JobsListAsync(query, cancellationToken);
     public Task<IReadOnlyList<JobEvent>> JobEventsListAsync(JobEventsListParams parameters, CancellationToken cancellationToken) => inner.JobEventsListAsync(parameters, cancellationToken);
     public Task QueueSetPausedAsync(QueueSetPausedParams parameters, CancellationToken cancellationToken) => inner.QueueSetPausedAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<QueueInfo>> QueuesListAsync(CancellationToken cancellationToken) => inner.QueuesListAsync(cancellationToken);
+    public Task<JobStats> StatsGetAsync(StatsGetParams parameters, CancellationToken cancellationToken) => inner.StatsGetAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<FeedEvent>> EventsFeedAsync(EventsFeedParams parameters, CancellationToken cancellationToken) => inner.EventsFeedAsync(parameters, cancellationToken);
+    public Task ApiKeyInsertAsync(ApiKeyRecord key, CancellationToken cancellationToken) => inner.ApiKeyInsertAsync(key, cancellationToken);
+    public Task<ApiKeyRecord?> ApiKeyGetAsync(string id, CancellationToken cancellationToken) => inner.ApiKeyGetAsync(id, cancellationToken);
+    public Task<IReadOnlyList<ApiKeyRecord>> ApiKeysListAsync(CancellationToken cancellationToken) => inner.ApiKeysListAsync(cancellationToken);
+    public Task<bool> ApiKeyRevokeAsync(string id, CancellationToken cancellationToken) => inner.ApiKeyRevokeAsync(id, cancellationToken);
     public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken) => inner.JobsPurgeAsync(parameters, cancellationToken);
     public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken) => inner.LeaderTryAcquireAsync(parameters, cancellationToken);
     public Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken) => inner.LeaderReleaseAsync(parameters, cancellationToken);

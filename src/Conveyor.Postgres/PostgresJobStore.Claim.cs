@@ -17,7 +17,7 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
         var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
-        var (claimed, ready) = await RetryDeadlocksAsync(async () =>
+        var (claimed, ready, completed) = await RetryDeadlocksAsync(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var batch = new NpgsqlBatch(connection);
@@ -36,9 +36,11 @@ public sealed partial class PostgresJobStore
 
             await using var r = await batch.ExecuteReaderAsync(cancellationToken);
             List<(string, DateTimeOffset)> ready = [];
+            var completed = 0;
             if (finished is not null)
             {
-                ready = (await ReadCompletedAsync(r, cancellationToken)).Ready;
+                var done = await ReadCompletedAsync(r, cancellationToken);
+                (ready, completed) = (done.Ready, done.Applied.Count);
                 await r.NextResultAsync(cancellationToken);
             }
             var claimed = new List<ClaimedJob>();
@@ -58,12 +60,15 @@ public sealed partial class PostgresJobStore
                     ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
                     Principal = Principal(r, 10),
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
+                    TraceParent = r.IsDBNull(14) ? null : r.GetString(14),
                 });
             }
-            return (claimed, ready);
+            return (claimed, ready, completed);
         });
         // After the commit, as JobsCompleteAsync does: a completion that made a job ready again (a retry) wakes its queue.
         PublishReady(ready);
+        if (claimed.Count > 0 || completed > 0)
+            Signals.PublishEventsAppended();
         return claimed;
     }
 
@@ -105,7 +110,7 @@ public sealed partial class PostgresJobStore
         set.Parameters.Add(Text("text", text));
         set.Parameters.AddWithValue("job_id", parameters.Lease.JobId);
         set.Parameters.AddWithValue("token", parameters.Lease.LeaseToken);
-        return (long)(await set.ExecuteScalarAsync(cancellationToken))! == 1;
+        return EventsAppendedIf((long)(await set.ExecuteScalarAsync(cancellationToken))! == 1);
     }
 
     /// <inheritdoc />
@@ -117,7 +122,7 @@ public sealed partial class PostgresJobStore
         log.Parameters.Add(Text("message", parameters.Message));
         log.Parameters.AddWithValue("job_id", parameters.Lease.JobId);
         log.Parameters.AddWithValue("token", parameters.Lease.LeaseToken);
-        return (long)(await log.ExecuteScalarAsync(cancellationToken))! == 1;
+        return EventsAppendedIf((long)(await log.ExecuteScalarAsync(cancellationToken))! == 1);
     }
 
     /// <summary>A text parameter that may be null.</summary>

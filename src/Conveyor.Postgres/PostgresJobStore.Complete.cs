@@ -21,6 +21,7 @@ public sealed partial class PostgresJobStore
             return await CompleteAsync(connection, null, parameters.Completions, cancellationToken);
         });
         PublishReady(ready);
+        EventsAppendedIf(applied.Count > 0);
         return applied;
     }
 
@@ -111,6 +112,7 @@ public sealed partial class PostgresJobStore
             }
         }
         PublishReady(ready);
+        EventsAppendedIf(reaped.Count > 0);
         return reaped;
     }
 }

@@ -28,6 +28,9 @@ public sealed partial class PostgresJobStore
             return inserted;
         });
         PublishReady(ready);
+        // Every new job wrote its enqueued event; a batch of replays wrote none.
+        if (ready.Count > 0)
+            Signals.PublishEventsAppended();
         return results;
     }
 
@@ -209,6 +212,7 @@ public sealed partial class PostgresJobStore
         p.AddWithValue("users", rows.Select(j => j.Principal.User).ToArray());
         p.AddWithValue("roles", rows.Select(j => JsonSerializer.Serialize(j.Principal.Roles)).ToArray());
         p.AddWithValue("tags", rows.Select(j => JsonSerializer.Serialize(j.Tags)).ToArray());
+        p.AddWithValue("trace_parents", rows.Select(j => j.TraceParent).ToArray());
         await using var r = await insert.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {

@@ -31,6 +31,7 @@ public sealed partial class PostgresJobStore
         // A cancelled waiting job of a concurrency key may have blocked the key's later jobs, in any queue.
         if (freedKey)
             Signals.PublishJobsReady(StoreSignals.AnyQueue, now);
+        EventsAppendedIf(outcome is JobCancelOutcome.Cancelled or JobCancelOutcome.CancelRequested);
         return new JobCancelResult(outcome, outcome == JobCancelOutcome.NotFound ? null : await JobGetAsync(parameters.JobId, cancellationToken));
     }
 
@@ -54,6 +55,7 @@ public sealed partial class PostgresJobStore
         }
         if (queue is not null)
             Signals.PublishJobsReady(queue, now);
+        EventsAppendedIf(queue is not null);
         return new JobRequeueResult(outcome, outcome == JobRequeueOutcome.NotFound ? null : await JobGetAsync(parameters.JobId, cancellationToken));
     }
 

@@ -60,6 +60,7 @@ public sealed partial class PostgresJobStore
         await transaction.CommitAsync(CancellationToken.None);
         attempt.MarkCompleted();
         PublishReady(ready);
+        Signals.PublishEventsAppended();
     }
 
     private static string SeqScanSetting(string value) => $"SET LOCAL enable_seqscan = {value}";

@@ -188,6 +188,18 @@ public sealed partial class PostgresJobStore : IJobStore
             Signals.PublishJobsReady(group.Key, group.Min(r => r.At));
     }
 
+    /// <summary>
+    /// Raises <see cref="StoreSignals.EventsAppended"/> when <paramref name="appended"/> (a write of this instance committed
+    /// history events) and returns it. Other instances hear of it only through the NOTIFYs that already exist (jobs ready,
+    /// cancellations); the claim and plain completions send none, so their feed readers also poll.
+    /// </summary>
+    private bool EventsAppendedIf(bool appended)
+    {
+        if (appended)
+            Signals.PublishEventsAppended();
+        return appended;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

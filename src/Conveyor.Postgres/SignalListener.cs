@@ -8,7 +8,8 @@ namespace Conveyor.Postgres;
 /// <summary>
 /// One dedicated connection per store instance that LISTENs on the schema's channel and raises what other store
 /// instances (other processes, other machines) announce as this store's <see cref="StoreSignals"/>. Its own
-/// notifications carry its origin and are ignored: the store already raised those signals after its commit.
+/// notifications carry its origin and are ignored: the store already raised those signals after its commit. Every
+/// notification it hears also raises <see cref="StoreSignals.EventsAppended"/>.
 /// When the connection fails it is re-opened with a back-off from 100 ms doubling to
 /// <see cref="PostgresStoreOptions.ListenMaxRetryDelay"/>; after a reconnect every queue is woken once, since
 /// notifications sent meanwhile were lost.
@@ -75,6 +76,7 @@ internal sealed class SignalListener : IAsyncDisposable
                     _logger.LogInformation("Conveyor listener on {Channel} reconnected", _channel);
                     // Whatever was announced while the connection was down is lost: let every queue look again.
                     _signals.PublishJobsReady(StoreSignals.AnyQueue, _now());
+                    _signals.PublishEventsAppended();
                 }
                 _listening.TrySetResult();
                 while (true)
@@ -113,6 +115,9 @@ internal sealed class SignalListener : IAsyncDisposable
                 _signals.PublishJobsReady(parts[3], DateTimeOffset.UnixEpoch.AddTicks(micros * 10));
             else if (parts[1] == "c" && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var jobId))
                 _signals.PublishCancelRequested(jobId);
+            // Every notification comes from a commit that appended history events (an insert, a retry, a release, a
+            // reap, a requeue, a cancellation; a resume writes none, and costs a reader one needless look).
+            _signals.PublishEventsAppended();
         }
         catch (Exception error)
         {

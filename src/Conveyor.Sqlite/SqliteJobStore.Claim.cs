@@ -57,6 +57,7 @@ public sealed partial class SqliteJobStore
                     ConcurrencyKey = r.IsDBNull(7) ? null : r.GetString(7),
                     Principal = Principal(r, 8),
                     CreatedAt = Micros.ToInstant(r.GetInt64(11)),
+                    TraceParent = r.IsDBNull(12) ? null : r.GetString(12),
                 });
             }
         }
@@ -142,7 +143,9 @@ public sealed partial class SqliteJobStore
         insert.Parameters.AddWithValue("@message", (object?)message ?? DBNull.Value);
         insert.Parameters.AddWithValue("@job_id", lease.JobId);
         insert.Parameters.AddWithValue("@token", lease.LeaseToken);
-        return insert.ExecuteNonQuery() == 1;
+        var appended = insert.ExecuteNonQuery() == 1;
+        _eventsAppended |= appended;
+        return appended;
     }
 
     private void InsertEvents(IEnumerable<long> jobIds, long now, JobEventKind kind, string? actor, string? message)
@@ -157,7 +160,7 @@ public sealed partial class SqliteJobStore
         insert.Parameters.AddWithValue("@kind", (int)kind);
         insert.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
         insert.Parameters.AddWithValue("@message", (object?)message ?? DBNull.Value);
-        insert.ExecuteNonQuery();
+        _eventsAppended |= insert.ExecuteNonQuery() > 0;
     }
 
     /// <summary>Writes a JSON array whose elements <paramref name="elements"/> writes.</summary>

@@ -62,7 +62,7 @@ public sealed partial class SqliteJobStore
             events.Parameters.AddWithValue("@leases", leases);
             events.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
             events.Parameters.AddWithValue("@now", now);
-            events.ExecuteNonQuery();
+            _eventsAppended |= events.ExecuteNonQuery() > 0;
 
             var update = Named("CompleteSucceededUpdate");
             update.Parameters.AddWithValue("@leases", leases);
@@ -85,7 +85,7 @@ public sealed partial class SqliteJobStore
         var events = Named("CompleteEvents");
         events.Parameters.AddWithValue("@items", items);
         events.Parameters.AddWithValue("@now", now);
-        events.ExecuteNonQuery();
+        _eventsAppended |= events.ExecuteNonQuery() > 0;
 
         var update = Named("CompleteUpdate");
         update.Parameters.AddWithValue("@items", items);

@@ -41,6 +41,7 @@ public sealed partial class SqliteJobStore
                 p.AddWithValue("@user_id", (object?)job.Principal.User ?? DBNull.Value);
                 p.AddWithValue("@roles", JsonSerializer.Serialize(job.Principal.Roles));
                 p.AddWithValue("@tags", JsonSerializer.Serialize(job.Tags));
+                p.AddWithValue("@trace_parent", (object?)job.TraceParent ?? DBNull.Value);
                 p.AddWithValue("@now", now);
                 var id = (long)insert.ExecuteScalar()!;
                 AddEvent(enqueued, id, now, JobEventKind.Enqueued, job.Principal.User, null);
@@ -126,7 +127,7 @@ public sealed partial class SqliteJobStore
         }
     }
 
-    private static void AddEvent(Microsoft.Data.Sqlite.SqliteCommand command, long jobId, long now, JobEventKind kind, string? actor, string? message)
+    private void AddEvent(Microsoft.Data.Sqlite.SqliteCommand command, long jobId, long now, JobEventKind kind, string? actor, string? message)
     {
         command.Parameters.Clear();
         command.Parameters.AddWithValue("@job_id", jobId);
@@ -134,7 +135,7 @@ public sealed partial class SqliteJobStore
         command.Parameters.AddWithValue("@kind", (int)kind);
         command.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
         command.Parameters.AddWithValue("@message", (object?)message ?? DBNull.Value);
-        command.ExecuteNonQuery();
+        _eventsAppended |= command.ExecuteNonQuery() > 0;
     }
 
     /// <summary>The state a reader sees: a waiting job whose due time is still ahead is scheduled.</summary>

@@ -10,9 +10,14 @@ public sealed partial class SqliteJobStore
 
     private readonly ConcurrentQueue<PendingWrite> _pendingWrites = new();
 
+    /// <summary>Set by the write running now when it appends a history event (only the writer, under the write lock, touches it).</summary>
+    private bool _eventsAppended;
+
     /// <summary>
     /// Runs <paramref name="work"/> atomically on the writer connection, passing the store's now in
-    /// microseconds, and returns once it is committed. Rolls back its changes when it throws.
+    /// microseconds, and returns once it is committed. Rolls back its changes when it throws. After the commit,
+    /// before it returns, it raises <see cref="Conveyor.Storage.StoreSignals.EventsAppended"/> when the work appended
+    /// history events.
     /// </summary>
     /// <remarks>
     /// Group commit: calls that queue up while another call holds the writer are run by whichever caller takes
@@ -34,7 +39,7 @@ public sealed partial class SqliteJobStore
         catch (OperationCanceledException) when (!write.TryCancel())
         {
             // Another caller already took this write into its transaction; its outcome stands.
-            return await write.Task;
+            return await CommittedAsync(write);
         }
         try
         {
@@ -46,7 +51,16 @@ public sealed partial class SqliteJobStore
         {
             _writeLock.Release();
         }
-        return await write.Task;
+        return await CommittedAsync(write);
+    }
+
+    /// <summary>The write's result once its transaction committed, after raising the change feed's signal if it appended events.</summary>
+    private async Task<T> CommittedAsync<T>(PendingWrite<T> write)
+    {
+        var result = await write.Task;
+        if (write.AppendedEvents)
+            Signals.PublishEventsAppended();
+        return result;
     }
 
     /// <summary>Takes the queued writes (up to <see cref="MaxWritesPerTransaction"/>) and runs them in one transaction. Holds the write lock.</summary>
@@ -71,7 +85,7 @@ public sealed partial class SqliteJobStore
             if (batch.Count == 1)
             {
                 // Alone: the transaction is the write's own, no savepoint needed (and none to journal into).
-                batch[0].Run(now);
+                Run(batch[0], now);
             }
             else
             {
@@ -98,7 +112,7 @@ public sealed partial class SqliteJobStore
         Exec("SAVEPOINT conveyor_write");
         try
         {
-            write.Run(now);
+            Run(write, now);
         }
         catch (Exception e)
         {
@@ -110,6 +124,13 @@ public sealed partial class SqliteJobStore
         Exec("RELEASE conveyor_write");
     }
 
+    private void Run(PendingWrite write, long now)
+    {
+        _eventsAppended = false;
+        write.Run(now);
+        write.AppendedEvents = _eventsAppended;
+    }
+
     /// <summary>A write call waiting for the writer: queued, then taken into a transaction (or given up by its caller).</summary>
     private abstract class PendingWrite
     {
@@ -119,6 +140,9 @@ public sealed partial class SqliteJobStore
         public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Queued) == Queued;
 
         public bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+
+        /// <summary>True when the write appended history events (read once its transaction committed).</summary>
+        public bool AppendedEvents { get; set; }
 
         public abstract void Run(long now);
 

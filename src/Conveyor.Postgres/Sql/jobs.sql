@@ -36,18 +36,19 @@ WITH input AS MATERIALIZED (
     SELECT nextval('{schema}.jobs_id_seq') AS id, x.*
     FROM unnest(@kinds::text[], @queues::text[], @priorities::integer[], @payloads::text[], @run_ats::timestamptz[],
                 @delays::interval[], @max_attempts::integer[], @concurrency_keys::text[], @concurrency_limits::integer[],
-                @tenants::text[], @idempotency_keys::text[], @users::text[], @roles::text[], @tags::text[])
+                @tenants::text[], @idempotency_keys::text[], @users::text[], @roles::text[], @tags::text[],
+                @trace_parents::text[])
          WITH ORDINALITY AS x(kind, queue, priority, payload, run_at, delay, max_attempts, concurrency_key,
-                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, ord)
+                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, trace_parent, ord)
 ),
 inserted AS (
     INSERT INTO {schema}.jobs (id, kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                                concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                               created_at, updated_at)
+                               trace_parent, created_at, updated_at)
     SELECT id, kind, queue, 1, priority, payload, coalesce(run_at, {now} + delay), coalesce(run_at, {now} + delay),
            max_attempts, concurrency_key, concurrency_limit, tenant, idempotency_key, user_id,
            ARRAY(SELECT jsonb_array_elements_text(roles::jsonb)), ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)),
-           {now}, {now}
+           trace_parent, {now}, {now}
     FROM input ORDER BY ord
     ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, queue, run_at, user_id
@@ -97,14 +98,14 @@ WITH claimed AS (
         LIMIT @limit
         FOR UPDATE SKIP LOCKED))
     RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
-              concurrency_key, tenant, user_id, roles, created_at
+              concurrency_key, tenant, user_id, roles, created_at, trace_parent
 ),
 started AS (
     INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor)
     SELECT id, {now}, 1, attempt, @worker FROM claimed ORDER BY id
 )
 SELECT id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
-       concurrency_key, tenant, user_id, roles, created_at
+       concurrency_key, tenant, user_id, roles, created_at, trace_parent
 FROM claimed ORDER BY priority, id;
 
 -- name: JobsHeartbeat
@@ -332,3 +333,88 @@ RETURNING holder;
 
 -- name: LeaderRelease
 DELETE FROM {schema}.leaders WHERE name = @name AND holder = @holder;
+
+-- name: QueuesList
+-- Counts per queue, each state from its own partial index, so finished jobs are never read: waiting jobs from
+-- jobs_claim, running from jobs_lease, awaiting input from jobs_awaiting, failed from jobs_failed; and every queue with
+-- a stored flag, even one without jobs. oldest is the earliest run_at of a ready job; the last column is now.
+WITH counts AS (
+    SELECT queue AS name, count(*) FILTER (WHERE run_at <= {now}) AS pending, count(*) FILTER (WHERE run_at > {now}) AS scheduled,
+           0::bigint AS running, 0::bigint AS awaiting, 0::bigint AS failed, min(run_at) FILTER (WHERE run_at <= {now}) AS oldest
+    FROM {schema}.jobs WHERE state = 1 GROUP BY queue
+    UNION ALL
+    SELECT queue, 0, 0, count(*), 0, 0, NULL FROM {schema}.jobs WHERE state = 2 GROUP BY queue
+    UNION ALL
+    SELECT queue, 0, 0, 0, count(*), 0, NULL FROM {schema}.jobs WHERE state = 3 GROUP BY queue
+    UNION ALL
+    SELECT queue, 0, 0, 0, 0, count(*), NULL FROM {schema}.jobs WHERE state = 5 GROUP BY queue
+    UNION ALL
+    SELECT name, 0, 0, 0, 0, 0, NULL FROM {schema}.queues
+)
+SELECT c.name, sum(c.pending)::bigint, sum(c.scheduled)::bigint, sum(c.running)::bigint, sum(c.awaiting)::bigint,
+       sum(c.failed)::bigint, min(c.oldest),
+       coalesce((SELECT q.paused FROM {schema}.queues AS q WHERE q.name = c.name), false), {now}
+FROM counts AS c
+GROUP BY c.name
+ORDER BY c.name COLLATE "C";
+
+-- name: StatsCounts
+-- Jobs by kind and reported state (0 = scheduled). @tenant null: every tenant ('' is the default tenant); @user null:
+-- anyone. It reads every job, finished ones too: run in a transaction that allows a sequential scan.
+SELECT kind, CASE WHEN state = 1 AND run_at > {now} THEN 0::smallint ELSE state END AS reported, count(*)
+FROM {schema}.jobs
+WHERE (@tenant::text IS NULL OR tenant = @tenant::text) AND (@user::text IS NULL OR user_id = @user::text)
+GROUP BY kind, reported;
+
+-- name: StatsStuck
+-- Running jobs whose lease expired: a range of jobs_lease.
+SELECT count(*) FROM {schema}.jobs
+WHERE state = 2 AND lease_expires_at < {now}
+  AND (@tenant::text IS NULL OR tenant = @tenant::text) AND (@user::text IS NULL OR user_id = @user::text);
+
+-- name: StatsDurations
+-- Run times (µs) of jobs that succeeded since now - @window, from one range of jobs_finished: one row per kind, then one
+-- row with a null kind for all kinds. p95 is the nearest rank: the value at rank ceil(0.95 n), written (95 n + 99) / 100
+-- in integers, as the SQLite store does.
+WITH measured AS (
+    SELECT kind, (extract(epoch FROM finished_at - started_at) * 1000000)::bigint AS d FROM {schema}.jobs
+    WHERE state = 4 AND finished_at >= {now} - @window AND started_at IS NOT NULL
+      AND (@tenant::text IS NULL OR tenant = @tenant::text) AND (@user::text IS NULL OR user_id = @user::text)
+),
+ranked AS (
+    SELECT kind, d,
+           row_number() OVER (PARTITION BY kind ORDER BY d) AS kind_rank, count(*) OVER (PARTITION BY kind) AS kind_count,
+           row_number() OVER (ORDER BY d) AS overall_rank, count(*) OVER () AS total
+    FROM measured
+)
+SELECT kind, count(*), sum(d)::bigint, max(d) FILTER (WHERE kind_rank = (95 * kind_count + 99) / 100) FROM ranked GROUP BY kind
+UNION ALL
+SELECT NULL, count(*), sum(d)::bigint, max(d) FILTER (WHERE overall_rank = (95 * total + 99) / 100) FROM ranked;
+
+-- name: EventsFeed
+-- History events after @after in id order, with their job's kind, queue and owner. A purged job's events went with it.
+-- Ids come from a sequence: one taken later may commit earlier, so a reader may see an id before a smaller one
+-- becomes visible (docs/contract.md, change feed). The events are taken first, one range of the primary key, and each
+-- job is then found by its own (OFFSET 0 keeps the lateral subquery from being flattened into a join the planner may
+-- turn around): a plain join, planned while the tables looked empty, read every job first.
+SELECT e.id, e.job_id, e.at, e.kind, e.attempt, e.actor, e.message, j.kind, j.queue, j.tenant, j.user_id
+FROM (SELECT id, job_id, at, kind, attempt, actor, message FROM {schema}.job_events
+      WHERE id > @after ORDER BY id LIMIT @limit) AS e
+CROSS JOIN LATERAL (SELECT kind, queue, tenant, user_id FROM {schema}.jobs WHERE id = e.job_id OFFSET 0) AS j
+ORDER BY e.id;
+
+-- name: ApiKeyInsert
+-- No row when the id exists: the caller reports the duplicate.
+INSERT INTO {schema}.api_keys (id, secret_hash, name, user_id, tenant, roles, created_at, created_by)
+VALUES (@id, @secret_hash, @name, @user_id, @tenant, @roles, {now}, @created_by)
+ON CONFLICT (id) DO NOTHING;
+
+-- name: ApiKeyGet
+SELECT id, secret_hash, name, user_id, tenant, roles, created_at, created_by, revoked_at FROM {schema}.api_keys WHERE id = @id;
+
+-- name: ApiKeysList
+SELECT id, secret_hash, name, user_id, tenant, roles, created_at, created_by, revoked_at FROM {schema}.api_keys
+ORDER BY created_at, id COLLATE "C";
+
+-- name: ApiKeyRevoke
+UPDATE {schema}.api_keys SET revoked_at = {now} WHERE id = @id AND revoked_at IS NULL;

@@ -14,10 +14,10 @@ SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
 -- name: JobInsert
 INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                  created_at, updated_at)
+                  trace_parent, created_at, updated_at)
 VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
         @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
-        @now, @now)
+        @trace_parent, @now, @now)
 RETURNING id;
 
 -- name: EventInsert
@@ -59,7 +59,7 @@ WHERE id IN (SELECT id FROM ready ORDER BY priority, run_at, id LIMIT CAST(@limi
   AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
 -- Only what the caller cannot know: the queue is @queue and the lease ends at @lease_until.
 RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concurrency_key, tenant, user_id, roles,
-          created_at;
+          created_at, trace_parent;
 
 -- name: JobsHeartbeat
 -- @leases is a JSON array of [id, token] pairs.
@@ -204,3 +204,77 @@ RETURNING holder;
 
 -- name: LeaderRelease
 DELETE FROM leaders WHERE name = @name AND holder = @holder;
+
+-- name: QueuesList
+-- Counts per queue, each state from its own partial index, so finished jobs are never read: waiting jobs from
+-- jobs_claim (which covers queue and run_at), running from jobs_lease, awaiting input from jobs_awaiting, failed from
+-- jobs_failed; and every queue with a stored flag, even one without jobs. oldest is the earliest run_at of a ready job.
+SELECT c.name, sum(c.pending), sum(c.scheduled), sum(c.running), sum(c.awaiting), sum(c.failed), min(c.oldest),
+       coalesce((SELECT q.paused FROM queues AS q WHERE q.name = c.name), 0)
+FROM (
+    SELECT queue AS name, sum(run_at <= @now) AS pending, sum(run_at > @now) AS scheduled, 0 AS running,
+           0 AS awaiting, 0 AS failed, min(CASE WHEN run_at <= @now THEN run_at END) AS oldest
+    FROM jobs WHERE state = 1 GROUP BY queue
+    UNION ALL
+    SELECT queue, 0, 0, count(*), 0, 0, NULL FROM jobs WHERE state = 2 GROUP BY queue
+    UNION ALL
+    SELECT queue, 0, 0, 0, count(*), 0, NULL FROM jobs WHERE state = 3 GROUP BY queue
+    UNION ALL
+    SELECT queue, 0, 0, 0, 0, count(*), NULL FROM jobs WHERE state = 5 GROUP BY queue
+    UNION ALL
+    SELECT name, 0, 0, 0, 0, 0, NULL FROM queues
+) AS c
+GROUP BY c.name
+ORDER BY c.name;
+
+-- name: StatsCounts
+-- Jobs by kind and reported state (0 = scheduled). @tenant null: every tenant ('' is the default tenant); @user null: anyone.
+SELECT kind, CASE WHEN state = 1 AND run_at > @now THEN 0 ELSE state END AS reported, count(*)
+FROM jobs
+WHERE (@tenant IS NULL OR tenant = @tenant) AND (@user IS NULL OR user_id = @user)
+GROUP BY kind, reported;
+
+-- name: StatsStuck
+-- Running jobs whose lease expired: a range of jobs_lease.
+SELECT count(*) FROM jobs
+WHERE state = 2 AND lease_expires_at < @now
+  AND (@tenant IS NULL OR tenant = @tenant) AND (@user IS NULL OR user_id = @user);
+
+-- name: StatsDurations
+-- Run times (µs) of jobs that succeeded since @now - @window, from one range of jobs_finished (the repeated
+-- "state IN (4, 5, 6)" lets SQLite prove the partial index applies): one row per kind, then one row with a null kind
+-- for all kinds. p95 is the nearest rank: the value at rank ceil(0.95 n), written (95 n + 99) / 100 in integers.
+WITH measured AS (
+    SELECT kind, finished_at - started_at AS d FROM jobs
+    WHERE state IN (4, 5, 6) AND state = 4 AND finished_at >= @now - @window AND started_at IS NOT NULL
+      AND (@tenant IS NULL OR tenant = @tenant) AND (@user IS NULL OR user_id = @user)
+),
+ranked AS (
+    SELECT kind, d,
+           row_number() OVER (PARTITION BY kind ORDER BY d) AS kind_rank, count(*) OVER (PARTITION BY kind) AS kind_count,
+           row_number() OVER (ORDER BY d) AS overall_rank, count(*) OVER () AS total
+    FROM measured
+)
+SELECT kind, count(*), sum(d), max(CASE WHEN kind_rank = (95 * kind_count + 99) / 100 THEN d END) FROM ranked GROUP BY kind
+UNION ALL
+SELECT NULL, count(*), sum(d), max(CASE WHEN overall_rank = (95 * total + 99) / 100 THEN d END) FROM ranked;
+
+-- name: EventsFeed
+-- History events after @after in id order, with their job's kind, queue and owner. A purged job's events went with it.
+SELECT e.id, e.job_id, e.at, e.kind, e.attempt, e.actor, e.message, j.kind, j.queue, j.tenant, j.user_id
+FROM job_events AS e JOIN jobs AS j ON j.id = e.job_id
+WHERE e.id > @after
+ORDER BY e.id
+LIMIT CAST(@limit AS INTEGER);
+
+-- name: ApiKeyInsert
+-- No row changes when the id exists: the caller reports the duplicate.
+INSERT INTO api_keys (id, secret_hash, name, user_id, tenant, roles, created_at, created_by)
+VALUES (@id, @secret_hash, @name, @user_id, @tenant, @roles, @now, @created_by)
+ON CONFLICT (id) DO NOTHING;
+
+-- name: ApiKeyColumns
+id, secret_hash, name, user_id, tenant, roles, created_at, created_by, revoked_at
+
+-- name: ApiKeyRevoke
+UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL;

@@ -95,16 +95,14 @@ public interface IJobStore : IAsyncDisposable
     /// scheduled, running, awaiting input and failed, the age of the oldest ready job (now minus its run_at), and
     /// whether it is paused. Ordered by name.
     /// </summary>
-    Task<IReadOnlyList<QueueInfo>> QueuesListAsync(CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} does not list queues.");
+    Task<IReadOnlyList<QueueInfo>> QueuesListAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Counts jobs by state (scheduled told apart from pending by the store's now) overall and per kind, counts
     /// stuck jobs (running with an expired lease), and measures the run time (finished_at minus started_at) of jobs
     /// that succeeded within <see cref="StatsGetParams.DurationWindow"/>: mean and nearest-rank 95th percentile.
     /// </summary>
-    Task<JobStats> StatsGetAsync(StatsGetParams parameters, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} does not compute statistics.");
+    Task<JobStats> StatsGetAsync(StatsGetParams parameters, CancellationToken cancellationToken);
 
     /// <summary>
     /// Reads the change feed: history events of every job with an id above <see cref="EventsFeedParams.AfterEventId"/>,
@@ -112,25 +110,20 @@ public interface IJobStore : IAsyncDisposable
     /// commit out of order (PostgreSQL sequences) may return an id above one that becomes visible later; readers
     /// handle such gaps (see <c>docs/contract.md</c>).
     /// </summary>
-    Task<IReadOnlyList<FeedEvent>> EventsFeedAsync(EventsFeedParams parameters, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} has no change feed.");
+    Task<IReadOnlyList<FeedEvent>> EventsFeedAsync(EventsFeedParams parameters, CancellationToken cancellationToken);
 
     /// <summary>Stores a new API key; the store stamps <see cref="ApiKeyRecord.CreatedAt"/>.</summary>
     /// <exception cref="InvalidOperationException">A key with the same id exists.</exception>
-    Task ApiKeyInsertAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} does not keep API keys.");
+    Task ApiKeyInsertAsync(ApiKeyRecord key, CancellationToken cancellationToken);
 
     /// <summary>Reads one API key by id (revoked ones too); null when none has that id.</summary>
-    Task<ApiKeyRecord?> ApiKeyGetAsync(string id, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} does not keep API keys.");
+    Task<ApiKeyRecord?> ApiKeyGetAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Lists every API key, revoked ones too, oldest first.</summary>
-    Task<IReadOnlyList<ApiKeyRecord>> ApiKeysListAsync(CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} does not keep API keys.");
+    Task<IReadOnlyList<ApiKeyRecord>> ApiKeysListAsync(CancellationToken cancellationToken);
 
     /// <summary>Revokes a key at the store's now; true when it was valid, false when it is unknown or already revoked.</summary>
-    Task<bool> ApiKeyRevokeAsync(string id, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"{GetType().Name} does not keep API keys.");
+    Task<bool> ApiKeyRevokeAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
     /// Deletes up to <see cref="JobsPurgeParams.Limit"/> finished jobs (succeeded, failed or cancelled) whose

@@ -4,12 +4,31 @@ namespace Conveyor.Storage;
 /// <param name="Tenant">Only jobs of this tenant (null: every tenant; empty: the default tenant).</param>
 /// <param name="User">Only jobs this user submitted (null: anyone).</param>
 /// <param name="DurationWindow">Durations are taken over jobs that succeeded within this span before the store's now.</param>
-public sealed record StatsGetParams(string? Tenant, string? User, TimeSpan DurationWindow);
+public sealed record StatsGetParams(string? Tenant, string? User, TimeSpan DurationWindow)
+{
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when the window is not above zero; stores call it first.</summary>
+    public void Validate()
+    {
+        if (DurationWindow <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(DurationWindow), DurationWindow, "The duration window must be above zero.");
+    }
+}
 
 /// <summary>Parameters of <see cref="IJobStore.EventsFeedAsync"/>.</summary>
 /// <param name="AfterEventId">Only events whose id is greater than this (0 for the oldest kept).</param>
 /// <param name="Limit">The most events to return, 1 to 10,000.</param>
-public sealed record EventsFeedParams(long AfterEventId, int Limit);
+public sealed record EventsFeedParams(long AfterEventId, int Limit)
+{
+    /// <summary>The largest <see cref="Limit"/>.</summary>
+    public const int MaxLimit = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when the limit is not within 1 to <see cref="MaxLimit"/>; stores call it first.</summary>
+    public void Validate()
+    {
+        if (Limit is < 1 or > MaxLimit)
+            throw new ArgumentOutOfRangeException(nameof(Limit), Limit, $"The limit must be between 1 and {MaxLimit}.");
+    }
+}
 
 /// <summary>One history event with what a reader needs to decide who may see it, from the store's change feed.</summary>
 /// <param name="Event">The event.</param>

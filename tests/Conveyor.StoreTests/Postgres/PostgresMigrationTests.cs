@@ -66,6 +66,36 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
         Assert.Contains("autovacuum_vacuum_scale_factor=0.01", options);
     }
 
+    [Fact]
+    public async Task A_version_2_schema_is_upgraded_by_migration_0003_and_its_jobs_gain_an_empty_traceparent_and_api_keys()
+    {
+        var schema = _factory.NewLocation();
+        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            var sql = $"CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".conveyor_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);" +
+                string.Concat(PostgresJobStore.Migrations.Where(m => m.Version <= 2).Select(m =>
+                    m.Sql.Replace("{schema_name}", schema, StringComparison.Ordinal).Replace("{schema}", $"\"{schema}\"", StringComparison.Ordinal) +
+                    $";\nINSERT INTO \"{schema}\".conveyor_schema VALUES ({m.Version}, '{m.Name}', now());\n")) +
+                $"INSERT INTO \"{schema}\".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, created_at, updated_at) " +
+                "VALUES ('k', 'default', 1, 2, '{}', now() - interval '1 minute', now() - interval '1 minute', 3, now(), now());" +
+                $"INSERT INTO \"{schema}\".job_events (job_id, at, kind, attempt) SELECT id, now(), 0, 0 FROM \"{schema}\".jobs;";
+            await using var create = new NpgsqlCommand(sql, connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var store = _factory.Open(schema);
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(3, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'jobs_awaiting'"));
+        var claimed = Assert.Single(await store.JobsClaimAsync(new JobsClaimParams("default", 1, "w", TimeSpan.FromMinutes(1)), CancellationToken.None));
+        Assert.Null(claimed.TraceParent);
+        Assert.Equal([(claimed.Id, "default")], (await store.EventsFeedAsync(new EventsFeedParams(0, 10), CancellationToken.None)).Select(f => (f.Event.JobId, f.Queue)).Distinct());
+        await store.ApiKeyInsertAsync(new ApiKeyRecord { Id = "k", SecretHash = "h", Name = "n", User = "u", Roles = ["r"] }, CancellationToken.None);
+        Assert.Equal(["r"], Assert.Single(await store.ApiKeysListAsync(CancellationToken.None)).Roles);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("has space")]

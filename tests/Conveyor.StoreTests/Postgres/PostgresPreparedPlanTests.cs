@@ -50,6 +50,13 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         Assert.Equal(3, Count(plans["JobsPurge"], "jobs_finished"));
         Assert.Contains("jobs_pkey", plans["JobsPurge"], StringComparison.Ordinal);
         Assert.Contains("job_events_job", plans["JobsPurge"], StringComparison.Ordinal);
+        // Queue counts read the partial index of each counted state, never finished jobs; the feed takes one range of the
+        // history's primary key and finds each job by its own, never reading every job.
+        foreach (var index in new[] { "jobs_claim", "jobs_lease", "jobs_awaiting", "jobs_failed" })
+            Assert.Contains(index, plans["QueuesList"], StringComparison.Ordinal);
+        Assert.True(plans["EventsFeed"].Contains("job_events_pkey", StringComparison.Ordinal), plans["EventsFeed"]);
+        Assert.Contains("jobs_pkey", plans["EventsFeed"], StringComparison.Ordinal);
+        Assert.False(plans["EventsFeed"].Contains("job_events_job", StringComparison.Ordinal), plans["EventsFeed"]);
     }
 
     [Fact]
@@ -91,6 +98,8 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             await store.JobLogAppendAsync(new JobLogAppendParams(lease, "m"), CancellationToken.None);
             await store.JobRequeueAsync(new JobRequeueParams(1, "a"), CancellationToken.None);
             await store.JobsPurgeAsync(new JobsPurgeParams(TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1), 100), CancellationToken.None);
+            await store.QueuesListAsync(CancellationToken.None);
+            await store.EventsFeedAsync(new EventsFeedParams(0, 100), CancellationToken.None);
         }
 
         Dictionary<string, string> empty;
@@ -123,6 +132,8 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["LogAppend"] = "3, attempt, worker_id",
             ["JobRequeue"] = "Requeued from the dead-letter queue",
             ["JobsPurge"] = "history AS (",
+            ["QueuesList"] = "AS awaiting",
+            ["EventsFeed"] = "WHERE id > $1",
         };
         var plans = new Dictionary<string, string>();
         var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();

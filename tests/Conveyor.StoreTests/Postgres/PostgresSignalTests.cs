@@ -56,6 +56,42 @@ public sealed class PostgresSignalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_insert_tells_its_own_store_at_once_and_the_other_store_by_notification_that_events_were_appended()
+    {
+        var heard = Expect<bool>();
+        _other.Signals.EventsAppended += () => heard.TrySetResult(true);
+        var own = 0;
+        _one.Signals.EventsAppended += () => Interlocked.Increment(ref own);
+
+        await _one.JobsInsertAsync(new JobsInsertParams([Job("mail")]), CancellationToken.None);
+
+        Assert.Equal(1, Volatile.Read(ref own)); // raised in-process after the commit, before the call returned
+        Assert.True(await heard.Task.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task A_job_enqueued_in_the_callers_transaction_keeps_its_traceparent_and_every_store_hears_of_its_events()
+    {
+        const string trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var heardByOne = Expect<bool>();
+        var heardByOther = Expect<bool>();
+        _one.Signals.EventsAppended += () => heardByOne.TrySetResult(true);
+        _other.Signals.EventsAppended += () => heardByOther.TrySetResult(true);
+        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await _one.JobsInsertAsync(new JobsInsertParams([Job("traced") with { TraceParent = trace }]), transaction, CancellationToken.None);
+            Assert.False(heardByOne.Task.IsCompleted); // nothing committed yet
+            await transaction.CommitAsync();
+        }
+
+        await Task.WhenAll(heardByOne.Task, heardByOther.Task).WaitAsync(Patience);
+        var claimed = await _other.JobsClaimAsync(new JobsClaimParams("traced", 1, "node-2", TimeSpan.FromSeconds(30)), CancellationToken.None);
+        Assert.Equal(trace, Assert.Single(claimed).TraceParent);
+    }
+
+    [Fact]
     public async Task A_store_raises_its_own_signals_once_not_again_when_its_notification_comes_back()
     {
         var seen = new List<string>();

@@ -58,6 +58,35 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         Assert.Equal(JobState.Pending, (await second.JobGetAsync(id, CancellationToken.None))!.State);
     }
 
+    [Fact]
+    public async Task A_version_3_database_is_upgraded_by_migration_0004_and_its_jobs_gain_an_empty_traceparent_and_api_keys()
+    {
+        var path = _factory.NewLocation();
+        using (var v3 = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            v3.Open();
+            using var create = v3.CreateCommand();
+            create.CommandText = "CREATE TABLE conveyor_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);" +
+                string.Concat(SqliteJobStore.Migrations.Where(m => m.Version <= 3).Select(m => m.Sql + $";\nINSERT INTO conveyor_schema VALUES ({m.Version}, '{m.Name}', 0);\n")) +
+                "INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, created_at, updated_at) " +
+                "VALUES ('k', 'default', 1, 2, '{}', 0, 0, 3, 0, 0);" +
+                "INSERT INTO job_events (job_id, at, kind, attempt) VALUES (1, 0, 0, 0);";
+            create.ExecuteNonQuery();
+        }
+
+        await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = path });
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(4, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_awaiting'"));
+        var claimed = Assert.Single(await store.JobsClaimAsync(new JobsClaimParams("default", 1, "w", TimeSpan.FromMinutes(1)), CancellationToken.None));
+        Assert.Equal(1, claimed.Id);
+        Assert.Null(claimed.TraceParent);
+        Assert.Equal([(1L, "default")], (await store.EventsFeedAsync(new EventsFeedParams(0, 10), CancellationToken.None)).Select(f => (f.Event.JobId, f.Queue)).Distinct());
+        await store.ApiKeyInsertAsync(new ApiKeyRecord { Id = "k", SecretHash = "h", Name = "n", User = "u", Roles = [] }, CancellationToken.None);
+        Assert.Equal("k", Assert.Single(await store.ApiKeysListAsync(CancellationToken.None)).Id);
+    }
+
     private static long Scalar(string path, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");

@@ -1,0 +1,45 @@
+using Microsoft.Data.Sqlite;
+using SqliteSql = Conveyor.Sqlite.SqlText;
+
+namespace Conveyor.StoreTests.Sqlite;
+
+/// <summary>
+/// The reads for the server stay off the full jobs table where they can: queue counts come from the partial indexes of
+/// live and failed jobs, stuck jobs from jobs_lease, durations from jobs_finished, the feed from the two primary keys.
+/// (Counting jobs by state for the statistics reads every job by nature.)
+/// </summary>
+public sealed class SqliteReadPlanTests : IAsyncLifetime
+{
+    private readonly SqliteStoreFactory _factory = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Theory]
+    [InlineData("QueuesList", "jobs_claim,jobs_lease,jobs_awaiting,jobs_failed")]
+    [InlineData("StatsStuck", "jobs_lease")]
+    [InlineData("StatsDurations", "jobs_finished")]
+    [InlineData("EventsFeed", "INTEGER PRIMARY KEY")]
+    public async Task A_server_read_uses_its_indexes_and_scans_no_table(string block, string uses)
+    {
+        var store = (Conveyor.Sqlite.SqliteJobStore)await _factory.CreateAsync(TimeProvider.System);
+        using var connection = new SqliteConnection($"Data Source={store.Path};Pooling=False");
+        connection.Open();
+        using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteSql.Get(block);
+        foreach (var name in new[] { "@now", "@tenant", "@user", "@window", "@after", "@limit" })
+            explain.Parameters.AddWithValue(name, name is "@tenant" or "@user" ? DBNull.Value : 1);
+        var plan = new List<string>();
+        using (var r = explain.ExecuteReader())
+        {
+            while (r.Read())
+                plan.Add(r.GetString(3));
+        }
+
+        var text = string.Join("\n", plan);
+        foreach (var index in uses.Split(','))
+            Assert.Contains(index, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(plan, line => line is "SCAN jobs" or "SCAN job_events" or "SCAN e" or "SCAN j");
+    }
+}
