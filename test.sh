@@ -75,6 +75,13 @@ start_postgres() {
 trap stop_postgres EXIT
 start_postgres
 
+# promtool (Debian's prometheus package) validates the server's /metrics in the server tests.
+if ! command -v promtool >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing prometheus (for promtool)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null 2>&1
+fi
+command -v promtool >/dev/null 2>&1 || echo "test.sh: promtool was not found and could not be installed; the metrics test will fail." >&2
+
 status=0
 for project in tests/*/; do
   name=$(basename "$project")

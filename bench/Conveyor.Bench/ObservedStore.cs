@@ -48,6 +48,7 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<IReadOnlyList<QueueInfo>> QueuesListAsync(CancellationToken cancellationToken) => inner.QueuesListAsync(cancellationToken);
     public Task<JobStats> StatsGetAsync(StatsGetParams parameters, CancellationToken cancellationToken) => inner.StatsGetAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<FeedEvent>> EventsFeedAsync(EventsFeedParams parameters, CancellationToken cancellationToken) => inner.EventsFeedAsync(parameters, cancellationToken);
+    public Task<long> EventsLatestIdAsync(CancellationToken cancellationToken) => inner.EventsLatestIdAsync(cancellationToken);
     public Task ApiKeyInsertAsync(ApiKeyRecord key, CancellationToken cancellationToken) => inner.ApiKeyInsertAsync(key, cancellationToken);
     public Task<ApiKeyRecord?> ApiKeyGetAsync(string id, CancellationToken cancellationToken) => inner.ApiKeyGetAsync(id, cancellationToken);
     public Task<IReadOnlyList<ApiKeyRecord>> ApiKeysListAsync(CancellationToken cancellationToken) => inner.ApiKeysListAsync(cancellationToken);

@@ -30,4 +30,12 @@ public sealed partial class PostgresJobStore
         }
         return events;
     }
+
+    /// <inheritdoc />
+    public async Task<long> EventsLatestIdAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "EventsLatestId");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
 }

@@ -24,14 +24,22 @@ public static class ConveyorEndpointRouteBuilderExtensions
         root.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(OperationsPolicy);
         root.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(KeyPolicy);
 
-        var v1 = root.MapGroup("/v1").RequireAuthorization(KeyPolicy).AddEndpointFilter<RateLimitFilter>();
+        // One filter instance for every endpoint: its buckets are the per-key state (AddEndpointFilter<T> would make one per request).
+        var v1 = root.MapGroup("/v1").RequireAuthorization(KeyPolicy).AddEndpointFilter(endpoints.ServiceProvider.GetRequiredService<RateLimitFilter>());
         JobEndpoints.Map(v1);
         QueueEndpoints.Map(v1);
         EventEndpoints.Map(v1);
         KeyEndpoints.Map(v1);
-        v1.MapFallback((HttpContext http) => Problems.NotFound($"'{http.Request.Method} {http.Request.Path}'")).ExcludeFromDescription();
+        v1.MapFallback(Unmatched).ExcludeFromDescription();
         return root;
     }
+
+    // Routing falls through to here for unknown paths, and for a JSON endpoint sent another content type (its accepts
+    // metadata rules it out, so this is the only endpoint left): answer the latter 415, as ASP.NET would without a fallback.
+    private static IResult Unmatched(HttpContext http) =>
+        http.Request.ContentType is { Length: > 0 } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            ? Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "JSON expected", "Send the body as 'Content-Type: application/json'.")
+            : Problems.NotFound($"'{http.Request.Method} {http.Request.Path}'");
 
     // Ready: the store answers and its schema is the one this code knows (the accessor migrates or refuses a newer one).
     private static async Task<IResult> Ready(StoreAccessor store, CancellationToken cancellationToken)

@@ -30,4 +30,13 @@ public sealed partial class SqliteJobStore
         }
         return events;
     }
+
+    /// <inheritdoc />
+    public async Task<long> EventsLatestIdAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqlText.Get("EventsLatestId");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -45,6 +45,8 @@ public sealed class OperationsTests : IAsyncLifetime
         }
         Assert.Contains("conveyor_queue_depth", text);
         Assert.Contains("conveyor_jobs_stuck", text);
+        Assert.Contains("conveyor_jobs_succeeded", text);
+        Assert.Contains("conveyor_job_duration_seconds_bucket", text);
 
         var file = Path.GetTempFileName();
         await File.WriteAllTextAsync(file, text);

@@ -403,6 +403,9 @@ FROM (SELECT id, job_id, at, kind, attempt, actor, message FROM {schema}.job_eve
 CROSS JOIN LATERAL (SELECT kind, queue, tenant, user_id FROM {schema}.jobs WHERE id = e.job_id OFFSET 0) AS j
 ORDER BY e.id;
 
+-- name: EventsLatestId
+SELECT COALESCE(MAX(id), 0) FROM {schema}.job_events;
+
 -- name: ApiKeyInsert
 -- No row when the id exists: the caller reports the duplicate.
 INSERT INTO {schema}.api_keys (id, secret_hash, name, user_id, tenant, roles, created_at, created_by)

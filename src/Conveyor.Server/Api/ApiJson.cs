@@ -48,12 +48,16 @@ internal static class ApiJson
     {
         var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
         var message = e.Message;
-        var quoted = message.Split('\'') is { Length: >= 3 } parts ? parts[1] : null;
-        string Under(string? name) => name is null ? (path.Length > 0 ? path : "$") : path.Length > 0 && !path.EndsWith(name, StringComparison.Ordinal) ? $"{path}.{name}" : name;
+        // The property's name is quoted in the message: first for an unknown one ("The JSON property 'x' could not be
+        // mapped..."), last for a missing one ("... type 'T' was missing required properties including: 'x'.").
+        var parts = message.Split('\'');
+        string Under(string? name) => name is null ? (path.Length > 0 ? path : "$")
+            : path.EndsWith(name, StringComparison.Ordinal) ? path
+            : path.Length > 0 ? $"{path}.{name}" : name;
         if (message.Contains("could not be mapped", StringComparison.Ordinal))
-            return (Under(quoted), "is not a known field.");
+            return (Under(parts.Length >= 3 ? parts[1] : null), "is not a known field.");
         if (message.Contains("missing required properties", StringComparison.Ordinal))
-            return (Under(quoted), "is required.");
+            return (Under(parts.Length >= 3 ? parts[^2] : null), "is required.");
         if (message.Contains("could not be converted", StringComparison.Ordinal))
             return (path.Length > 0 ? path : "$", "has the wrong type.");
         return (path.Length > 0 ? path : "$", "is not valid JSON.");

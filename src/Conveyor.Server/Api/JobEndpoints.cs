@@ -10,9 +10,9 @@ internal static class JobEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapPost("/jobs", Submit).WithName("SubmitJob").WithSummary("Submit one job")
-            .Accepts<SubmitJobRequest>("application/json").Produces<JobDto>(201).Produces<JobDto>(200);
+            .Accepts<SubmitJobRequest>(isOptional: true, "application/json").Produces<JobDto>(201).Produces<JobDto>(200);
         v1.MapPost("/jobs/batch", SubmitBatch).WithName("SubmitJobs").WithSummary("Submit a batch of jobs, all or none")
-            .Accepts<SubmitBatchRequest>("application/json").Produces<BatchResponse>(201).Produces<BatchResponse>(200);
+            .Accepts<SubmitBatchRequest>(isOptional: true, "application/json").Produces<BatchResponse>(201).Produces<BatchResponse>(200);
         v1.MapGet("/jobs", List).WithName("ListJobs").WithSummary("List jobs, newest first, with filters and a cursor").Produces<JobPageDto>();
         v1.MapGet("/jobs/{id:long}", Get).WithName("GetJob").WithSummary("Read one job").Produces<JobDto>();
         v1.MapGet("/jobs/{id:long}/history", History).WithName("GetJobHistory").WithSummary("A job's event history, oldest first").Produces<EventPageDto>();
@@ -20,7 +20,7 @@ internal static class JobEndpoints
         v1.MapPost("/jobs/{id:long}/requeue", Requeue).WithName("RequeueJob").WithSummary("Requeue a dead-lettered job").Produces<JobDto>();
         v1.MapGet("/dlq", DeadLetters).WithName("ListDeadLetters").WithSummary("The dead-letter queue: failed jobs, newest first").Produces<JobPageDto>();
         v1.MapPost("/dlq/requeue", RequeueMany).WithName("RequeueDeadLetters").WithSummary("Requeue dead-lettered jobs by id, or every one matching a queue and type")
-            .Accepts<RequeueManyRequest>("application/json").Produces<RequeueManyResponse>();
+            .Accepts<RequeueManyRequest>(isOptional: true, "application/json").Produces<RequeueManyResponse>();
     }
 
     private static async Task<IResult> Submit(HttpContext http, IJobClient client, IOptions<ConveyorServerOptions> options)
@@ -119,8 +119,10 @@ internal static class JobEndpoints
         var (query, problem) = ParseQuery(state, type, queue, owner, tenant, tag, from, to, cursor, (int?)limit);
         if (problem is not null)
             return problem;
-        if (!caller.IsAdmin && tenant is not null && tenant != (caller.Tenant ?? ""))
-            return Results.Ok(new JobPageDto([], null));   // another tenant's jobs: nothing is visible, and nothing says whether any exist
+        // Another tenant's jobs, or (below operator) another user's: nothing is visible, and nothing says whether any exist.
+        if ((!caller.IsAdmin && tenant is not null && tenant != (caller.Tenant ?? ""))
+            || (!caller.IsAdmin && !caller.IsOperator && owner is not null && owner != caller.User))
+            return Results.Ok(new JobPageDto([], null));
         return await Submitting.Run(async () =>
         {
             var page = await client.ListAsync(caller.Scope(query!), http.RequestAborted);

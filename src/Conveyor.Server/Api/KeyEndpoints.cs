@@ -9,7 +9,7 @@ internal static class KeyEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapPost("/keys", Create).WithName("CreateKey").WithSummary("Create an API key; the answer holds the key, shown only this once (admin)")
-            .Accepts<CreateKeyRequest>("application/json").Produces<CreatedKeyDto>(201);
+            .Accepts<CreateKeyRequest>(isOptional: true, "application/json").Produces<CreatedKeyDto>(201);
         v1.MapGet("/keys", List).WithName("ListKeys").WithSummary("Every API key, without secrets (admin)").Produces<KeyListDto>();
         v1.MapDelete("/keys/{id}", Revoke).WithName("RevokeKey").WithSummary("Revoke an API key (admin)").Produces(204);
     }

@@ -11,7 +11,7 @@ internal static class Submitting
         }
         catch (JobValidationException e)
         {
-            return Problems.Invalid(e.Field, e.Reason);
+            return Problems.Invalid(ApiField(e.Field), e.Reason);
         }
         catch (IdempotencyConflictException e)
         {
@@ -24,4 +24,8 @@ internal static class Submitting
                 $"queue: '{e.Queue}' holds its limit of {e.MaxWaiting} waiting jobs; retry later.", "queue", e.RetryAfter);
         }
     }
+
+    // The library calls a job's type its kind; the API calls it type.
+    private static string ApiField(string field) =>
+        field == "kind" ? "type" : field.EndsWith(".kind", StringComparison.Ordinal) ? field[..^"kind".Length] + "type" : field;
 }

@@ -44,7 +44,7 @@ internal sealed class ChangeFeed(StoreAccessor store, IOptions<ConveyorServerOpt
                 idle = _subscribers.Count == 0;
             if (idle)
             {
-                _head = await LatestEventIdAsync(await store.GetAsync(cancellationToken), cancellationToken);
+                _head = await (await store.GetAsync(cancellationToken)).EventsLatestIdAsync(cancellationToken);
                 _gapSince = null;
             }
             var subscription = new Subscription(this);
@@ -56,18 +56,6 @@ internal sealed class ChangeFeed(StoreAccessor store, IOptions<ConveyorServerOpt
         {
             _pump.Release();
             Wake();
-        }
-    }
-
-    private static async Task<long> LatestEventIdAsync(IJobStore s, CancellationToken cancellationToken)
-    {
-        long head = 0;
-        while (true)
-        {
-            var batch = await s.EventsFeedAsync(new EventsFeedParams(head, 10_000), cancellationToken);
-            if (batch.Count == 0)
-                return head;
-            head = batch[^1].Event.Id;
         }
     }
 

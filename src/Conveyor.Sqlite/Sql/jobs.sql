@@ -267,6 +267,9 @@ WHERE e.id > @after
 ORDER BY e.id
 LIMIT CAST(@limit AS INTEGER);
 
+-- name: EventsLatestId
+SELECT COALESCE(MAX(id), 0) FROM job_events;
+
 -- name: ApiKeyInsert
 -- No row changes when the id exists: the caller reports the duplicate.
 INSERT INTO api_keys (id, secret_hash, name, user_id, tenant, roles, created_at, created_by)

@@ -112,6 +112,9 @@ public interface IJobStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<FeedEvent>> EventsFeedAsync(EventsFeedParams parameters, CancellationToken cancellationToken);
 
+    /// <summary>The id of the newest history event (0 when there is none): where a reader that wants only what comes next starts.</summary>
+    Task<long> EventsLatestIdAsync(CancellationToken cancellationToken);
+
     /// <summary>Stores a new API key; the store stamps <see cref="ApiKeyRecord.CreatedAt"/>.</summary>
     /// <exception cref="InvalidOperationException">A key with the same id exists.</exception>
     Task ApiKeyInsertAsync(ApiKeyRecord key, CancellationToken cancellationToken);

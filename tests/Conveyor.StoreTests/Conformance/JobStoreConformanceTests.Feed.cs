@@ -39,6 +39,18 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task The_latest_event_id_is_the_newest_events_id_or_0_when_there_is_none()
+    {
+        Assert.Equal(0, await Store.EventsLatestIdAsync(CancellationToken.None));
+        await InsertManyAsync([Job(), Job()]);
+        await CompleteAsync(await ClaimOneAsync(), JobOutcome.Succeeded);
+        var feed = await FeedAsync();
+        Assert.Equal(4, feed.Count);
+        Assert.Equal(feed[^1].Event.Id, await Store.EventsLatestIdAsync(CancellationToken.None));
+        Assert.Empty(await FeedAsync(await Store.EventsLatestIdAsync(CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task The_feed_loses_the_events_of_a_purged_job()
     {
         var purged = await RunToEndAsync(Job(queue: "gone"), JobOutcome.Succeeded);

@@ -80,7 +80,7 @@ public abstract partial class ConveyorEngineTests<TFactory>
 
     // Passes once the stores persist NewJob.TraceParent and return it as ClaimedJob.TraceParent (the store branch);
     // it passed here with a store decorator carrying the traceparent in memory in place of the column.
-    [Fact(Skip = "TODO: unskip when the stores persist TraceParent (store branch).")]
+    [Fact]
     public async Task The_attempts_span_links_to_the_span_that_submitted_the_job()
     {
         using var telemetry = new TelemetryRecorder(NewQueueName());
