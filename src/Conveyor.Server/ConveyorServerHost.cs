@@ -8,7 +8,7 @@ namespace Conveyor.Server;
 /// </summary>
 /// <remarks>
 /// Settings: <c>Conveyor:Store</c> is <c>sqlite:&lt;path&gt;</c> (default <c>sqlite:conveyor.db</c>) or
-/// <c>postgres:&lt;connection string&gt;</c>; <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and
+/// <c>postgres:&lt;connection string&gt;</c> (with <c>Conveyor:Postgres:Schema</c>, default <c>conveyor</c>); <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and
 /// <c>:RetryAfterWhenFullSeconds</c> configure queues; <c>Conveyor:Server:*</c> binds <see cref="ConveyorServerOptions"/>.
 /// The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
 /// <see cref="DefaultUrl"/>, loopback only.
@@ -31,7 +31,7 @@ public static class ConveyorServerHost
         var store = configuration["Conveyor:Store"] ?? "sqlite:conveyor.db";
         builder.Services.AddConveyor(o =>
         {
-            UseStore(o, store);
+            UseStore(o, store, configuration["Conveyor:Postgres:Schema"]);
             foreach (var queue in configuration.GetSection("Conveyor:Queues").GetChildren())
             {
                 o.AddQueue(queue.Key, q =>
@@ -54,14 +54,20 @@ public static class ConveyorServerHost
 
     /// <summary>Configures the store named by a <c>sqlite:&lt;path&gt;</c> or <c>postgres:&lt;connection string&gt;</c> setting.</summary>
     /// <exception cref="ArgumentException">The setting names no known store.</exception>
-    public static ConveyorOptions UseStore(ConveyorOptions options, string store)
+    public static ConveyorOptions UseStore(ConveyorOptions options, string store) => UseStore(options, store, null);
+
+    private static ConveyorOptions UseStore(ConveyorOptions options, string store, string? postgresSchema)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
         if (store.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) && store.Length > "sqlite:".Length)
             return options.UseSqlite(store["sqlite:".Length..]);
         if (store.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase) && store.Length > "postgres:".Length)
-            return options.UsePostgres(store["postgres:".Length..]);
+            return options.UsePostgres(store["postgres:".Length..], p =>
+            {
+                if (!string.IsNullOrEmpty(postgresSchema))
+                    p.Schema = postgresSchema;
+            });
         throw new ArgumentException($"Conveyor:Store must be 'sqlite:<path>' or 'postgres:<connection string>', not '{store}'.", nameof(store));
     }
 }

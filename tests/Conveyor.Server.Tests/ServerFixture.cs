@@ -28,7 +28,10 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public string AdminKey { get; }
 
-    public static async Task<ServerFixture> StartAsync(params string[] settings)
+    public static Task<ServerFixture> StartAsync(params string[] settings) => StartAsync(settings, bootstrapKey: true);
+
+    /// <summary>Starts a server; without <paramref name="bootstrapKey"/> it expects the store to hold keys already (another node made them).</summary>
+    public static async Task<ServerFixture> StartAsync(string[] settings, bool bootstrapKey)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"conveyor-server-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -50,7 +53,7 @@ public sealed class ServerFixture : IAsyncDisposable
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var key = app.Services.GetRequiredService<AdminKeyBootstrap>().CreatedKey
-            ?? throw new InvalidOperationException("The server created no bootstrap admin key.");
+            ?? (bootstrapKey ? throw new InvalidOperationException("The server created no bootstrap admin key.") : "");
         return new ServerFixture(app, directory, address, key);
     }
 
