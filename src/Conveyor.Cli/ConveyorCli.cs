@@ -61,5 +61,7 @@ public static class ConveyorCli
         return root;
     }
 
-    private static string ApiErrorsText(string message) => Http.ApiErrors.Sentence(message.ReplaceLineEndings(" "));
+    // System.CommandLine's messages may span lines and indent with tabs ("Must be one of:\n\t'admin'..."): one line here.
+    private static string ApiErrorsText(string message) =>
+        Http.ApiErrors.Sentence(string.Join(' ', message.Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)));
 }

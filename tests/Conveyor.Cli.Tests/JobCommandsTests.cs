@@ -31,7 +31,8 @@ public sealed class JobCommandsTests(CliServer server) : IClassFixture<CliServer
     {
         var tag = Guid.NewGuid().ToString("N");
         var echo = await server.EnqueueAsync("test.echo", """{"text":"one"}""", "--wait");
-        var doomed = await server.EnqueueAsync("test.doomed", """{"why":"x"}""", "--queue", "dlq", "--wait");
+        var doomed = await server.EnqueueAsync("test.doomed", """{"why":"x"}""", "--queue", "dlq");
+        await server.WaitForStateAsync(doomed, "failed");
         var scheduled = await server.EnqueueAsync("test.echo", """{"text":"later"}""", "--delay", "1h", "--tag", tag);
 
         var table = (await server.RunAsync("ls", "--type", "test.echo", "--state", "succeeded")).AssertSuccess();

@@ -40,7 +40,7 @@ public sealed class KeysTests(CliServer server) : IClassFixture<CliServer>
     public async Task Create_checks_roles_and_required_options_before_sending()
     {
         (await server.RunAsync("keys", "create", "--name", "x", "--user", "u", "--role", "superuser"))
-            .AssertError(ExitCodes.Usage, "conveyor: argument 'superuser' not recognized");
+            .AssertError(ExitCodes.Usage, "conveyor: argument 'superuser' not recognized. Must be one of: 'admin' 'operator' 'submitter' 'viewer' (see 'conveyor --help')");
         (await server.RunAsync("keys", "create", "--name", "x", "--role", "admin"))
             .AssertError(ExitCodes.Usage, "conveyor: option '--user' is required");
     }

@@ -59,7 +59,7 @@ internal static class DlqCommands
             }
             if (run.Json && targets.Count == 0)
                 await run.PrintJsonAsync("{\"requeued\":[],\"skipped\":[]}");
-            if (!run.Json)
+            if (!run.Json && (requeued.Count > 0 || skipped.Count == 0 || everything))
                 await run.Out.WriteLineAsync(requeued.Count == 0 ? "requeued no jobs" : $"requeued {Output.Text.Plural(requeued.Count, "job")}: {string.Join(", ", requeued)}");
             if (skipped.Count == 0 || everything)
                 return ExitCodes.Success;   // with --all a job that left the queue meanwhile is no error

@@ -71,6 +71,6 @@ internal static class ApiErrors
     {
         var s = text.Trim().TrimEnd('.');
         var firstWord = s.Split(' ', 2)[0];
-        return firstWord.Length > 1 && char.IsUpper(firstWord[0]) && firstWord.Skip(1).All(char.IsLower) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
+        return firstWord.Length > 0 && char.IsUpper(firstWord[0]) && firstWord.Skip(1).All(char.IsLower) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
     }
 }
