@@ -80,10 +80,8 @@ public sealed class EnqueueTests(CliServer server) : IClassFixture<CliServer>, I
     [Fact]
     public async Task The_servers_validation_is_a_usage_error_naming_the_field()
     {
-        // The server names the field "kind" here (the library's name), not the API's "type".
-        var unknown = await server.RunAsync("enqueue", "no.such.type");
-        unknown.AssertError(ExitCodes.Usage, "conveyor: ");
-        Assert.EndsWith(": unknown job type 'no.such.type' (400)", unknown.Error.Trim());
+        (await server.RunAsync("enqueue", "no.such.type"))
+            .AssertError(ExitCodes.Usage, "conveyor: type: unknown job type 'no.such.type' (400)");
         (await server.RunAsync("enqueue", "test.echo", "--queue", "nope"))
             .AssertError(ExitCodes.Usage, "conveyor: queue: ");
     }
