@@ -13,17 +13,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Error);
 builder.Services.AddConveyor(o =>
 {
     o.UseSqlite(path);
-    o.AddQueue("reports", q => q.Concurrency = 2);
-    o.AddQueue("lab", q => q.Concurrency = 4);
-    o.AddJob<GenerateReport, GenerateReportHandler>("report.generate");
-    o.AddJob<SyncInventory, SyncInventoryHandler>("inventory.sync", j =>
-    {
-        j.Retry.MaxAttempts = 5;
-        j.Retry.BaseDelay = TimeSpan.FromSeconds(1);
-    });
-    o.AddJob<SendInvoice, SendInvoiceHandler>("invoice.send");
-    o.AddJob<VerifyRun, VerifyRunHandler>("lab.verify", j => j.Queue = "lab");
-    o.Route("report.*", "reports");
+    SampleJobs.AddTo(o);
 });
 using var host = builder.Build();
 await host.StartAsync();

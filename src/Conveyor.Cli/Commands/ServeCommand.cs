@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Conveyor.Samples;
+using Conveyor.Server;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary>
+/// <c>conveyor serve</c>: runs the standalone server (<see cref="ConveyorServerHost"/>) until Ctrl+C. On the first start
+/// against an empty store the server prints an admin key once; this command then prints where it listens.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var store = new Option<string?>("--store") { Description = $"The store: {StoreSetting.Help} [default: Conveyor:Store, else sqlite:conveyor.db]", HelpName = "store" };
+        var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated [default: {ConveyorServerHost.DefaultUrl}]", HelpName = "urls" };
+        var samples = new Option<bool>("--samples") { Description = "Register the sample queues and job types (report.generate, inventory.sync, invoice.send, lab.verify)" };
+        var command = new Command("serve", "Run the Conveyor server; other arguments (--Conveyor:Queues:reports:Concurrency=4, ...) are configuration")
+        {
+            store, urls, samples,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(cli.Local(async (result, cancellationToken) =>
+        {
+            var args = new List<string>();
+            if (result.GetValue(store) is { } s)
+                args.Add($"--Conveyor:Store={s}");
+            if (result.GetValue(urls) is { } u)
+                args.Add($"--urls={u}");
+            args.AddRange(result.UnmatchedTokens);
+            var withSamples = result.GetValue(samples);
+            await using var app = ConveyorServerHost.Build([.. args], withSamples ? o => SampleJobs.AddTo(o) : null);
+            var storeSetting = app.Configuration["Conveyor:Store"] ?? "sqlite:conveyor.db";
+            StoreSetting.Validate(storeSetting);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new CliException(ExitCodes.Failure, $"the server did not start: {Http.ApiErrors.Sentence(e.Message.ReplaceLineEndings(" "))}");
+            }
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            await cli.Out.WriteLineAsync($"Conveyor is listening on {string.Join(", ", addresses)} (store {StoreSetting.Describe(storeSetting)}{(withSamples ? ", sample job types" : "")}); Ctrl+C stops it.");
+            await cli.Out.FlushAsync(cancellationToken);
+            await app.WaitForShutdownAsync(cancellationToken);   // Ctrl+C (the host's own or the caller's token) stops it gracefully
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+namespace Conveyor.Cli.Tests;
+
+public sealed class QueuesAndStatsTests(CliServer server) : IClassFixture<CliServer>
+{
+    [Fact]
+    public async Task Queues_ls_pause_and_resume()
+    {
+        var table = (await server.RunAsync("queues", "ls")).AssertSuccess();
+        Assert.Equal(["QUEUE", "PENDING", "SCHEDULED", "RUNNING", "AWAITING", "FAILED", "OLDEST", "PENDING", "PAUSED"], table.OutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(table.OutLines, l => l.StartsWith("gated ", StringComparison.Ordinal) && l.EndsWith("no", StringComparison.Ordinal));
+
+        (await server.RunAsync("queues", "pause", "gated")).AssertSuccess();
+        var id = await server.EnqueueAsync("test.echo", """{"text":"parked"}""", "--queue", "gated");
+        var queues = (await server.RunAsync("queues", "ls", "--json")).AssertSuccess().Json();
+        var gated = queues.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "gated");
+        Assert.True(gated.GetProperty("paused").GetBoolean());
+        Assert.Equal("pending", (await server.WaitForStateAsync(id, "pending")).GetProperty("state").GetString());
+
+        var resumed = (await server.RunAsync("queues", "resume", "gated")).AssertSuccess();
+        Assert.StartsWith("queue gated resumed", resumed.Out);
+        var watched = (await server.RunAsync("watch", id.ToString(System.Globalization.CultureInfo.InvariantCulture))).AssertSuccess();
+        Assert.Contains("succeeded", watched.OutLines[^1]);
+
+        (await server.RunAsync("queues", "pause", "nope")).AssertError(ExitCodes.NotFound, "conveyor: queue 'nope' was not found (404)");
+    }
+
+    [Fact]
+    public async Task Stats_counts_by_type_and_state()
+    {
+        await server.EnqueueAsync("test.echo", """{"text":"count me"}""", "--wait");
+        var table = (await server.RunAsync("stats")).AssertSuccess();
+        Assert.Equal(["TYPE", "SCHEDULED", "PENDING", "RUNNING", "AWAITING", "INPUT", "SUCCEEDED", "FAILED", "CANCELLED", "RUNS", "MEAN", "P95"],
+            table.OutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(table.OutLines, l => l.StartsWith("test.echo ", StringComparison.Ordinal));
+        Assert.Contains(table.OutLines, l => l.StartsWith("all ", StringComparison.Ordinal));
+        Assert.StartsWith("stuck (running past their lease): 0; run times over the last 1h00m", table.OutLines[^1]);
+
+        var json = (await server.RunAsync("stats", "--window", "10m", "--json")).AssertSuccess().Json();
+        Assert.Equal(600, json.GetProperty("windowSeconds").GetDouble());
+        Assert.True(json.GetProperty("states").GetProperty("succeeded").GetInt64() >= 1);
+    }
+
+    [Fact]
+    public async Task Queues_need_an_operator_or_admin_key()
+    {
+        var submitter = await server.KeyAsync("sam", "acme", "submitter");
+        (await server.RunAsync(["queues", "ls"], submitter)).AssertError(ExitCodes.Unauthorized, "conveyor: not allowed: queues are visible to operator and admin keys (403)");
+        (await server.RunAsync(["stats"], submitter)).AssertSuccess();
+    }
+}
