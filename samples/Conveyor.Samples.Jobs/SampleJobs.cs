@@ -24,4 +24,26 @@ public static class SampleJobs
         o.Route("report.*", "reports");
         return o;
     }
+
+    /// <summary>
+    /// Submits the demonstration mix as <paramref name="submitter"/>: a multi-phase report (high priority), a sync that
+    /// fails twice then succeeds, an invoice that fails permanently (dead-lettered), and three verification runs of one
+    /// lab session that share a concurrency key. Returns each job's id with a label saying what it shows.
+    /// </summary>
+    public static async Task<IReadOnlyList<(long Id, string Label)>> SubmitDemoAsync(IJobClient client, JobPrincipal submitter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var jobs = new List<(long Id, string Label)>
+        {
+            ((await client.EnqueueAsync(new GenerateReport("Q3 revenue"), new() { Principal = submitter, Priority = JobPriority.High }, cancellationToken)).JobId, "multi-phase report"),
+            ((await client.EnqueueAsync(new SyncInventory("north"), new() { Principal = submitter }, cancellationToken)).JobId, "flaky sync (retries)"),
+            ((await client.EnqueueAsync(new SendInvoice("INV-404"), new() { Principal = submitter }, cancellationToken)).JobId, "bad invoice (dead-letter)"),
+        };
+        foreach (var run in Enumerable.Range(1, 3))
+        {
+            var result = await client.EnqueueAsync(new VerifyRun("session-42", run), new() { Principal = submitter, ConcurrencyKey = "session-42" }, cancellationToken);
+            jobs.Add((result.JobId, $"verify session-42 run {run}"));
+        }
+        return jobs;
+    }
 }

@@ -21,17 +21,7 @@ var client = host.Services.GetRequiredService<IJobClient>();
 var ada = JobPrincipal.For("ada", "acme", "submitter");
 
 Console.WriteLine($"Conveyor sample on {path}\n");
-var jobs = new List<(long Id, string Label)>
-{
-    ((await client.EnqueueAsync(new GenerateReport("Q3 revenue"), new() { Principal = ada, Priority = JobPriority.High })).JobId, "multi-phase report"),
-    ((await client.EnqueueAsync(new SyncInventory("north"), new() { Principal = ada })).JobId, "flaky sync (retries)"),
-    ((await client.EnqueueAsync(new SendInvoice("INV-404"), new() { Principal = ada })).JobId, "bad invoice (dead-letter)"),
-};
-foreach (var run in Enumerable.Range(1, 3))
-{
-    var result = await client.EnqueueAsync(new VerifyRun("session-42", run), new() { Principal = ada, ConcurrencyKey = "session-42" });
-    jobs.Add((result.JobId, $"verify session-42 run {run}"));
-}
+var jobs = await SampleJobs.SubmitDemoAsync(client, ada);
 
 // Follow every job's history until all have finished, printing events in the order they happened.
 var seen = jobs.ToDictionary(j => j.Id, _ => 0L);

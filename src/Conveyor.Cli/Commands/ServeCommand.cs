@@ -18,7 +18,10 @@ internal static class ServeCommand
     {
         var store = new Option<string?>("--store") { Description = $"The store: {StoreSetting.Help} [default: Conveyor:Store, else sqlite:conveyor.db]", HelpName = "store" };
         var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated [default: {ConveyorServerHost.DefaultUrl}]", HelpName = "urls" };
-        var samples = new Option<bool>("--samples") { Description = "Register the sample queues and job types (report.generate, inventory.sync, invoice.send, lab.verify)" };
+        var samples = new Option<bool>("--samples")
+        {
+            Description = "Register the sample queues and job types (report.generate, inventory.sync, invoice.send, lab.verify); on an empty store, also submit a demonstration mix of them",
+        };
         var command = new Command("serve", "Run the Conveyor server; other arguments (--Conveyor:Queues:reports:Concurrency=4, ...) are configuration")
         {
             store, urls, samples,
@@ -46,10 +49,22 @@ internal static class ServeCommand
             }
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             await cli.Out.WriteLineAsync($"Conveyor is listening on {string.Join(", ", addresses)} (store {StoreSetting.Describe(storeSetting)}{(withSamples ? ", sample job types" : "")}); Ctrl+C stops it.");
+            if (withSamples)
+                await SubmitDemoOnceAsync(cli, app.Services.GetRequiredService<IJobClient>(), cancellationToken);
             await cli.Out.FlushAsync(cancellationToken);
             await app.WaitForShutdownAsync(cancellationToken);   // Ctrl+C (the host's own or the caller's token) stops it gracefully
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    // A newcomer's first start shows jobs at work at once; a store that already holds jobs is left alone.
+    private static async Task SubmitDemoOnceAsync(CliContext cli, IJobClient client, CancellationToken cancellationToken)
+    {
+        if ((await client.ListAsync(new JobQuery { Limit = 1 }, cancellationToken)).Jobs.Count > 0)
+            return;
+        var jobs = await SampleJobs.SubmitDemoAsync(client, JobPrincipal.For("admin", null, "admin"), cancellationToken);
+        await cli.Out.WriteLineAsync($"Submitted {jobs.Count} sample jobs as 'admin' (the first key's user): {string.Join(", ", jobs.Select(j => $"{j.Id} {j.Label}"))}.");
+        await cli.Out.WriteLineAsync($"Follow one with 'conveyor watch {jobs[0].Id}', list them with 'conveyor ls'.");
     }
 }
