@@ -39,7 +39,11 @@ public sealed partial class SqliteJobStore
     {
         await using var connection = OpenReader();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'conveyor_schema') THEN (SELECT coalesce(max(version), 0) FROM conveyor_schema) ELSE 0 END";
+        // Two statements, not one CASE: SQLite compiles every branch, so a query naming the table fails where it is missing.
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'conveyor_schema'";
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            return 0;
+        command.CommandText = "SELECT coalesce(max(version), 0) FROM conveyor_schema";
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 }

@@ -44,7 +44,7 @@ public sealed class OperationsTests : IAsyncLifetime
             while (!text.Contains("conveyor_queue_depth", StringComparison.Ordinal) && !timeout.IsCancellationRequested && await Delay(timeout.Token));
         }
         Assert.Contains("conveyor_queue_depth", text);
-        Assert.Contains("conveyor_jobs_stuck", text);
+        Assert.Contains("conveyor_queue_stuck", text);
         Assert.Contains("conveyor_jobs_succeeded", text);
         Assert.Contains("conveyor_job_duration_seconds_bucket", text);
 

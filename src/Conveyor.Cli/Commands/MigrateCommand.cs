@@ -27,7 +27,7 @@ internal static class MigrateCommand
             await using var jobStore = options.StoreFactory!(services);
             try
             {
-                var before = await VersionBeforeAsync(jobStore, cancellationToken);
+                var before = await SchemaVersionAsync(jobStore, cancellationToken);
                 await jobStore.MigrateAsync(cancellationToken);
                 var after = await SchemaVersionAsync(jobStore, cancellationToken);
                 await cli.Out.WriteLineAsync(before == after
@@ -49,20 +49,6 @@ internal static class MigrateCommand
             }
         }));
         return command;
-    }
-
-    // SqliteJobStore.SchemaVersionAsync fails with "no such table: conveyor_schema" on a database never migrated (SQLite
-    // compiles the CASE branch that reads the missing table); such a database is at version 0.
-    private static async Task<int> VersionBeforeAsync(IJobStore store, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await SchemaVersionAsync(store, cancellationToken);
-        }
-        catch (DbException e) when (store is SqliteJobStore && e.Message.Contains("no such table: conveyor_schema", StringComparison.Ordinal))
-        {
-            return 0;
-        }
     }
 
     private static Task<int> SchemaVersionAsync(IJobStore store, CancellationToken cancellationToken) => store switch

@@ -336,24 +336,26 @@ DELETE FROM {schema}.leaders WHERE name = @name AND holder = @holder;
 
 -- name: QueuesList
 -- Counts per queue, each state from its own partial index, so finished jobs are never read: waiting jobs from
--- jobs_claim, running from jobs_lease, awaiting input from jobs_awaiting, failed from jobs_failed; and every queue with
--- a stored flag, even one without jobs. oldest is the earliest run_at of a ready job; the last column is now.
+-- jobs_claim, running (and stuck: running with an expired lease) from jobs_lease, awaiting input from jobs_awaiting,
+-- failed from jobs_failed; and every queue with a stored flag, even one without jobs. oldest is the earliest run_at of
+-- a ready job; then now, then the stuck count.
 WITH counts AS (
     SELECT queue AS name, count(*) FILTER (WHERE run_at <= {now}) AS pending, count(*) FILTER (WHERE run_at > {now}) AS scheduled,
-           0::bigint AS running, 0::bigint AS awaiting, 0::bigint AS failed, min(run_at) FILTER (WHERE run_at <= {now}) AS oldest
+           0::bigint AS running, 0::bigint AS awaiting, 0::bigint AS failed, min(run_at) FILTER (WHERE run_at <= {now}) AS oldest,
+           0::bigint AS stuck
     FROM {schema}.jobs WHERE state = 1 GROUP BY queue
     UNION ALL
-    SELECT queue, 0, 0, count(*), 0, 0, NULL FROM {schema}.jobs WHERE state = 2 GROUP BY queue
+    SELECT queue, 0, 0, count(*), 0, 0, NULL, count(*) FILTER (WHERE lease_expires_at < {now}) FROM {schema}.jobs WHERE state = 2 GROUP BY queue
     UNION ALL
-    SELECT queue, 0, 0, 0, count(*), 0, NULL FROM {schema}.jobs WHERE state = 3 GROUP BY queue
+    SELECT queue, 0, 0, 0, count(*), 0, NULL, 0 FROM {schema}.jobs WHERE state = 3 GROUP BY queue
     UNION ALL
-    SELECT queue, 0, 0, 0, 0, count(*), NULL FROM {schema}.jobs WHERE state = 5 GROUP BY queue
+    SELECT queue, 0, 0, 0, 0, count(*), NULL, 0 FROM {schema}.jobs WHERE state = 5 GROUP BY queue
     UNION ALL
-    SELECT name, 0, 0, 0, 0, 0, NULL FROM {schema}.queues
+    SELECT name, 0, 0, 0, 0, 0, NULL, 0 FROM {schema}.queues
 )
 SELECT c.name, sum(c.pending)::bigint, sum(c.scheduled)::bigint, sum(c.running)::bigint, sum(c.awaiting)::bigint,
        sum(c.failed)::bigint, min(c.oldest),
-       coalesce((SELECT q.paused FROM {schema}.queues AS q WHERE q.name = c.name), false), {now}
+       coalesce((SELECT q.paused FROM {schema}.queues AS q WHERE q.name = c.name), false), {now}, sum(c.stuck)::bigint
 FROM counts AS c
 GROUP BY c.name
 ORDER BY c.name COLLATE "C";

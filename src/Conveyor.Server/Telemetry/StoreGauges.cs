@@ -18,7 +18,7 @@ internal sealed class StoreGauges : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<StoreGauges> _logger;
     private readonly Meter _meter;
-    private volatile Snapshot _snapshot = new([], 0);
+    private volatile IReadOnlyList<QueueInfo> _queues = [];
 
     public StoreGauges(IJobClient client, IOptions<ConveyorServerOptions> options, TimeProvider time, ILogger<StoreGauges> logger, IMeterFactory meters)
     {
@@ -29,33 +29,39 @@ internal sealed class StoreGauges : BackgroundService
         _meter.CreateObservableGauge("conveyor.queue.running", () => PerQueue(q => q.Running), "{job}", "Jobs a worker holds.");
         _meter.CreateObservableGauge("conveyor.queue.awaiting_input", () => PerQueue(q => q.AwaitingInput), "{job}", "Jobs waiting for a person's answer.");
         _meter.CreateObservableGauge("conveyor.queue.dead_letters", () => PerQueue(q => q.Failed), "{job}", "Jobs in the queue's dead-letter queue.");
-        _meter.CreateObservableGauge("conveyor.queue.oldest_pending_age", () => _snapshot.Queues.Select(q =>
+        _meter.CreateObservableGauge("conveyor.queue.oldest_pending_age", () => _queues.Select(q =>
             new Measurement<double>(q.OldestPendingAge?.TotalSeconds ?? 0, new KeyValuePair<string, object?>("queue", q.Name))), "s",
             "How long the longest-ready pending job has waited (0 when none is pending).");
         _meter.CreateObservableGauge("conveyor.queue.paused", () => PerQueue(q => q.Paused ? 1 : 0), "1", "1 when the queue is paused.");
-        _meter.CreateObservableGauge("conveyor.jobs.stuck", () => _snapshot.Stuck, "{job}", "Running jobs whose lease expired (their worker died or stalled).");
+        _meter.CreateObservableGauge("conveyor.queue.stuck", () => PerQueue(q => q.Stuck), "{job}", "Running jobs whose lease expired (their worker died or stalled).");
     }
 
     private IEnumerable<Measurement<long>> PerQueue(Func<QueueInfo, long> value) =>
-        _snapshot.Queues.Select(q => new Measurement<long>(value(q), new KeyValuePair<string, object?>("queue", q.Name)));
+        _queues.Select(q => new Measurement<long>(value(q), new KeyValuePair<string, object?>("queue", q.Name)));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.GaugeRefreshInterval, _time);
-        do
+        try
         {
-            try
+            using var timer = new PeriodicTimer(_options.GaugeRefreshInterval, _time);
+            do
             {
-                var queues = await _client.ListQueuesAsync(stoppingToken);
-                var stats = await _client.GetStatsAsync(durationWindow: TimeSpan.FromMinutes(1), cancellationToken: stoppingToken);
-                _snapshot = new Snapshot(queues, stats.Stuck);
+                try
+                {
+                    // One read of partial indexes per refresh: finished jobs are never counted here.
+                    _queues = await _client.ListQueuesAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogWarning(e, "Conveyor could not refresh the queue gauges");
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _logger.LogWarning(e, "Conveyor could not refresh the queue gauges");
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping, or a host that failed to start being disposed.
+        }
     }
 
     public override void Dispose()
@@ -63,6 +69,4 @@ internal sealed class StoreGauges : BackgroundService
         _meter.Dispose();
         base.Dispose();
     }
-
-    private sealed record Snapshot(IReadOnlyList<QueueInfo> Queues, long Stuck);
 }

@@ -207,22 +207,23 @@ DELETE FROM leaders WHERE name = @name AND holder = @holder;
 
 -- name: QueuesList
 -- Counts per queue, each state from its own partial index, so finished jobs are never read: waiting jobs from
--- jobs_claim (which covers queue and run_at), running from jobs_lease, awaiting input from jobs_awaiting, failed from
--- jobs_failed; and every queue with a stored flag, even one without jobs. oldest is the earliest run_at of a ready job.
+-- jobs_claim (which covers queue and run_at), running (and stuck: running with an expired lease) from jobs_lease,
+-- awaiting input from jobs_awaiting, failed from jobs_failed; and every queue with a stored flag, even one without
+-- jobs. oldest is the earliest run_at of a ready job.
 SELECT c.name, sum(c.pending), sum(c.scheduled), sum(c.running), sum(c.awaiting), sum(c.failed), min(c.oldest),
-       coalesce((SELECT q.paused FROM queues AS q WHERE q.name = c.name), 0)
+       coalesce((SELECT q.paused FROM queues AS q WHERE q.name = c.name), 0), sum(c.stuck)
 FROM (
     SELECT queue AS name, sum(run_at <= @now) AS pending, sum(run_at > @now) AS scheduled, 0 AS running,
-           0 AS awaiting, 0 AS failed, min(CASE WHEN run_at <= @now THEN run_at END) AS oldest
+           0 AS awaiting, 0 AS failed, min(CASE WHEN run_at <= @now THEN run_at END) AS oldest, 0 AS stuck
     FROM jobs WHERE state = 1 GROUP BY queue
     UNION ALL
-    SELECT queue, 0, 0, count(*), 0, 0, NULL FROM jobs WHERE state = 2 GROUP BY queue
+    SELECT queue, 0, 0, count(*), 0, 0, NULL, sum(lease_expires_at < @now) FROM jobs WHERE state = 2 GROUP BY queue
     UNION ALL
-    SELECT queue, 0, 0, 0, count(*), 0, NULL FROM jobs WHERE state = 3 GROUP BY queue
+    SELECT queue, 0, 0, 0, count(*), 0, NULL, 0 FROM jobs WHERE state = 3 GROUP BY queue
     UNION ALL
-    SELECT queue, 0, 0, 0, 0, count(*), NULL FROM jobs WHERE state = 5 GROUP BY queue
+    SELECT queue, 0, 0, 0, 0, count(*), NULL, 0 FROM jobs WHERE state = 5 GROUP BY queue
     UNION ALL
-    SELECT name, 0, 0, 0, 0, 0, NULL FROM queues
+    SELECT name, 0, 0, 0, 0, 0, NULL, 0 FROM queues
 ) AS c
 GROUP BY c.name
 ORDER BY c.name;

@@ -9,7 +9,7 @@ internal sealed partial class JobClient
         var stored = await (await _store.GetAsync(cancellationToken)).QueuesListAsync(cancellationToken);
         var byName = stored.ToDictionary(q => q.Name, StringComparer.Ordinal);
         foreach (var name in _options.Queues.Keys)
-            byName.TryAdd(name, new QueueInfo(name, 0, 0, 0, 0, 0, null, false));
+            byName.TryAdd(name, new QueueInfo(name, 0, 0, 0, 0, 0, null, false, 0));
         return [.. byName.Values.OrderBy(q => q.Name, StringComparer.Ordinal)];
     }
 

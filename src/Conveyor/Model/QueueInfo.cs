@@ -9,7 +9,8 @@ namespace Conveyor;
 /// <param name="Failed">Jobs in the queue's dead-letter queue.</param>
 /// <param name="OldestPendingAge">How long the longest-ready pending job has been ready; null when none is.</param>
 /// <param name="Paused">True when no job is claimed from the queue.</param>
-public sealed record QueueInfo(string Name, long Pending, long Scheduled, long Running, long AwaitingInput, long Failed, TimeSpan? OldestPendingAge, bool Paused);
+/// <param name="Stuck">Running jobs whose lease already expired (their worker died or stalled; the reaper will recover them).</param>
+public sealed record QueueInfo(string Name, long Pending, long Scheduled, long Running, long AwaitingInput, long Failed, TimeSpan? OldestPendingAge, bool Paused, long Stuck);
 
 /// <summary>Counts and durations over the jobs a store holds.</summary>
 /// <param name="States">Jobs by state; every state is present.</param>

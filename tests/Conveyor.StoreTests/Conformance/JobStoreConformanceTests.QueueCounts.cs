@@ -31,13 +31,14 @@ public abstract partial class JobStoreConformanceTests<TFactory>
             Job(queue: "c", delay: TimeSpan.FromMinutes(5)),
         ]);
         await SetPausedAsync("b", paused: true);
+        // A minute on, the running job's 30-second lease has expired: it counts as stuck too.
         Time.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(
             [
-                new QueueInfo("a", Pending: 2, Scheduled: 1, Running: 1, AwaitingInput: 0, Failed: 1, TimeSpan.FromMinutes(11), Paused: false),
-                new QueueInfo("b", 0, 0, 0, 0, 0, null, Paused: true),
-                new QueueInfo("c", 0, 1, 0, 0, 0, null, false),
+                new QueueInfo("a", Pending: 2, Scheduled: 1, Running: 1, AwaitingInput: 0, Failed: 1, TimeSpan.FromMinutes(11), Paused: false, Stuck: 1),
+                new QueueInfo("b", 0, 0, 0, 0, 0, null, Paused: true, 0),
+                new QueueInfo("c", 0, 1, 0, 0, 0, null, false, 0),
             ],
             await QueuesAsync());
 
@@ -45,9 +46,9 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         Time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(
             [
-                new QueueInfo("a", 3, 0, 1, 0, 1, TimeSpan.FromMinutes(16), false),
-                new QueueInfo("b", 0, 0, 0, 0, 0, null, true),
-                new QueueInfo("c", 1, 0, 0, 0, 0, TimeSpan.FromMinutes(1), false),
+                new QueueInfo("a", 3, 0, 1, 0, 1, TimeSpan.FromMinutes(16), false, 1),
+                new QueueInfo("b", 0, 0, 0, 0, 0, null, true, 0),
+                new QueueInfo("c", 1, 0, 0, 0, 0, TimeSpan.FromMinutes(1), false, 0),
             ],
             await QueuesAsync());
     }
@@ -59,7 +60,7 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         await InsertAsync(Job(queue: "mail"));
         await SetPausedAsync("mail", paused: true);
 
-        Assert.Equal([new QueueInfo("mail", 1, 0, 0, 0, 0, TimeSpan.Zero, true)], await QueuesAsync());
+        Assert.Equal([new QueueInfo("mail", 1, 0, 0, 0, 0, TimeSpan.Zero, true, 0)], await QueuesAsync());
 
         await SetPausedAsync("mail", paused: false);
         Assert.False(Assert.Single(await QueuesAsync()).Paused);

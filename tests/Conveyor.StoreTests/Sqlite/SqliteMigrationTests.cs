@@ -13,6 +13,15 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
     [Fact]
+    public async Task A_database_never_migrated_is_at_version_0()
+    {
+        await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = _factory.NewLocation() });
+        Assert.Equal(0, await store.SchemaVersionAsync(CancellationToken.None));
+        await store.MigrateAsync(CancellationToken.None);
+        Assert.Equal(SqliteJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Ten_stores_migrating_one_file_at_once_apply_each_migration_exactly_once()
     {
         var path = _factory.NewLocation();
