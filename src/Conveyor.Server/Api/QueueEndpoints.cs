@@ -8,9 +8,9 @@ internal static class QueueEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/queues", List).WithName("ListQueues").WithSummary("Every queue with its counts (operator, admin)").Produces<QueueListDto>();
-        v1.MapPost("/queues/{name}/pause", (HttpContext http, IJobClient client, string name) => SetPaused(http, client, name, true))
+        v1.MapPost("/queues/{name}/pause", (HttpContext http, IJobClient client, ILoggerFactory loggers, string name) => SetPaused(http, client, loggers.CreateLogger("Conveyor.Server.Queues"), name, true))
             .WithName("PauseQueue").WithSummary("Pause a queue: it accepts jobs, none is claimed (admin)").Produces<QueueDto>();
-        v1.MapPost("/queues/{name}/resume", (HttpContext http, IJobClient client, string name) => SetPaused(http, client, name, false))
+        v1.MapPost("/queues/{name}/resume", (HttpContext http, IJobClient client, ILoggerFactory loggers, string name) => SetPaused(http, client, loggers.CreateLogger("Conveyor.Server.Queues"), name, false))
             .WithName("ResumeQueue").WithSummary("Resume a paused queue (admin)").Produces<QueueDto>();
         v1.MapGet("/stats", Stats).WithName("GetStats")
             .WithSummary("Counts by state and type, run times (mean, p95) and stuck jobs, over what the key may see").Produces<StatsDto>();
@@ -23,9 +23,10 @@ internal static class QueueEndpoints
         return Results.Ok(new QueueListDto([.. (await client.ListQueuesAsync(http.RequestAborted)).Select(QueueDto.From)]));
     }
 
-    private static async Task<IResult> SetPaused(HttpContext http, IJobClient client, string name, bool paused)
+    private static async Task<IResult> SetPaused(HttpContext http, IJobClient client, ILogger log, string name, bool paused)
     {
-        if (!Caller.From(http.User).IsAdmin)
+        var caller = Caller.From(http.User);
+        if (!caller.IsAdmin)
             return Problems.Forbidden("Only an admin key can pause or resume a queue, which affects every tenant.");
         try
         {
@@ -35,6 +36,8 @@ internal static class QueueEndpoints
         {
             return Problems.NotFound($"Queue '{name}'");
         }
+        // A pause belongs to no job, so it has no history to go in: the log records who did it.
+        log.LogInformation("Queue {Queue} {Action} by {User} (key {KeyId})", name, paused ? "paused" : "resumed", caller.User, caller.KeyId);
         var queue = (await client.ListQueuesAsync(http.RequestAborted)).First(q => q.Name == name);
         return Results.Ok(QueueDto.From(queue));
     }
