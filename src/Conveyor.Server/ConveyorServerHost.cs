@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpenTelemetry.Trace;
 
 namespace Conveyor.Server;
 
@@ -10,7 +11,7 @@ namespace Conveyor.Server;
 /// Settings: <c>Conveyor:Store</c> is <c>sqlite:&lt;path&gt;</c> (default <c>sqlite:conveyor.db</c>) or
 /// <c>postgres:&lt;connection string&gt;</c> (with <c>Conveyor:Postgres:Schema</c>, default <c>conveyor</c>); <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and
 /// <c>:RetryAfterWhenFullSeconds</c> configure queues; <c>Conveyor:Server:*</c> binds <see cref="ConveyorServerOptions"/>.
-/// The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
+/// With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP. The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
 /// <see cref="DefaultUrl"/>, loopback only.
 /// </remarks>
 public static class ConveyorServerHost
@@ -47,6 +48,15 @@ public static class ConveyorServerHost
             configure?.Invoke(o);
         });
         builder.Services.AddConveyorServer();
+        // Traces leave the standalone server only when an OTLP endpoint is configured (the standard OTEL_* settings):
+        // a request's span, the submission's send span under it, and each attempt's process span linked to that.
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().WithTracing(t => t
+                .AddSource(ConveyorTelemetry.ActivitySourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter());
+        }
         var app = builder.Build();
         app.MapConveyor();
         return app;
