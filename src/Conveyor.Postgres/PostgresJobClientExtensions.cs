@@ -30,6 +30,7 @@ public static class PostgresJobClientExtensions
     /// <summary>Submits one job inside <paramref name="transaction"/>: it exists once, and only if, the transaction commits.</summary>
     /// <exception cref="JobValidationException">The submission is invalid; the transaction was not touched.</exception>
     /// <exception cref="QueueFullException">The queue is bounded and full.</exception>
+    /// <exception cref="TenantFullException">The submitter's tenant already has as many waiting jobs as its bound allows.</exception>
     /// <exception cref="IdempotencyConflictException">The idempotency key belongs to a job with another kind or payload.</exception>
     /// <exception cref="InvalidOperationException">The client is not the one <c>AddConveyor</c> registers, the store is not PostgreSQL, or the transaction has ended.</exception>
     public static async Task<EnqueueResult> EnqueueAsync<TPayload>(this IJobClient client, TPayload payload, NpgsqlTransaction transaction, EnqueueOptions? options = null, CancellationToken cancellationToken = default)
