@@ -43,7 +43,8 @@ internal static class JobEndpoints
         {
             var result = await client.EnqueueJsonAsync(submission!.Kind, submission.Payload, submission.Options, http.RequestAborted);
             var job = JobDto.From((await client.GetAsync(result.JobId, http.RequestAborted))!);
-            return result.AlreadyExisted ? Results.Ok(job) : Results.Created($"/v1/jobs/{job.Id}", job);
+            // Relative to where the API is mounted: the request's own path plus the new id.
+            return result.AlreadyExisted ? Results.Ok(job) : Results.Created($"{http.Request.PathBase}{http.Request.Path}/{job.Id}", job);
         });
     }
 
@@ -199,7 +200,7 @@ internal static class JobEndpoints
             JobCancelOutcome.NotFound => Problems.NotFound($"Job {id}"),
             JobCancelOutcome.AlreadyFinished => Problems.Result(StatusCodes.Status409Conflict, "already-finished", "The job already finished",
                 $"Job {id} is {result.Job!.State.ToWireName()}; only waiting or running jobs can be cancelled.", jobId: id),
-            JobCancelOutcome.CancelRequested => Results.Accepted($"/v1/jobs/{id}", JobDto.From(result.Job!)),
+            JobCancelOutcome.CancelRequested => Results.Accepted($"{http.Request.PathBase}{http.Request.Path.Value![..^"/cancel".Length]}", JobDto.From(result.Job!)),
             _ => Results.Ok(JobDto.From(result.Job!)),
         };
     }
