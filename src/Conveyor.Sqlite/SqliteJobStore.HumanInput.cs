@@ -40,8 +40,10 @@ public sealed partial class SqliteJobStore
             save.Parameters.AddWithValue("@name", parameters.Name);
             save.Parameters.AddWithValue("@result", parameters.ResultJson);
             save.Parameters.AddWithValue("@now", now);
-            save.ExecuteNonQuery();
-            return FencedEvent(parameters.Lease, now, JobEventKind.StepCompleted, $"Step '{parameters.Name}' finished.");
+            // A step stored already (by an earlier call of this attempt) keeps its result and its one event.
+            if (save.ExecuteNonQuery() == 1)
+                FencedEvent(parameters.Lease, now, JobEventKind.StepCompleted, $"Step '{parameters.Name}' finished.");
+            return true;
         }, cancellationToken);
     }
 

@@ -450,10 +450,11 @@ saved AS (
     INSERT INTO {schema}.job_steps (job_id, name, result, attempt, completed_at)
     SELECT id, @name, @result, attempt, {now} FROM changed
     ON CONFLICT (job_id, name) DO NOTHING
+    RETURNING job_id
 ),
 recorded AS (
     INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
-    SELECT id, {now}, 12, attempt, worker_id, @message FROM changed
+    SELECT c.id, {now}, 12, c.attempt, c.worker_id, @message FROM changed AS c JOIN saved AS s ON s.job_id = c.id
 )
 SELECT count(*) FROM changed;
 
