@@ -1,4 +1,4 @@
--- Version 5: human input. The steps a handler finished (so a replay skips them) and the questions jobs ask.
+-- Version 6: human input. The steps a handler finished (so a replay skips them) and the questions jobs ask.
 -- Times are microseconds since the Unix epoch, UTC. Neither table is read or written by the claim or a completion.
 
 -- One row per finished step of a job, written once (fenced by the attempt's lease), deleted with the job.

@@ -1,4 +1,4 @@
--- Conveyor's PostgreSQL schema, version 4: human input. The steps a handler finished (so a replay skips them) and the
+-- Conveyor's PostgreSQL schema, version 5: human input. The steps a handler finished (so a replay skips them) and the
 -- questions jobs ask. Neither table is read or written by the claim or a completion.
 
 -- One row per finished step of a job, written once (fenced by the attempt's lease), deleted with the job.
