@@ -12,7 +12,7 @@ namespace Conveyor;
 /// <para>
 /// The submission is validated and routed exactly as <see cref="IJobClient"/> does it, before the transaction is
 /// touched (a <see cref="JobValidationException"/> leaves it as it was). The jobs, their <c>enqueued</c> events,
-/// idempotency lookups and queue bounds are written with the same statements as a plain enqueue, on the transaction's
+/// idempotency lookups, queue bounds and tenant bounds are written with the same statements as a plain enqueue, on the transaction's
 /// connection, which must be on the store's database. Nothing is committed or rolled back here; workers are woken by a
 /// NOTIFY that PostgreSQL delivers at the commit (and never after a rollback). A store with
 /// <see cref="PostgresStoreOptions.Listen"/> off hears no NOTIFY, so its own workers find the jobs by polling.
@@ -22,7 +22,8 @@ namespace Conveyor;
 /// <see cref="PostgresException"/> goes to the caller, who retries the transaction. Use READ COMMITTED (PostgreSQL's
 /// default): under REPEATABLE READ or SERIALIZABLE, a concurrent submission with the same idempotency key fails the
 /// transaction with a serialisation error instead of returning the existing job. Enqueueing into a bounded queue locks
-/// that queue's submissions until the transaction ends, so keep such transactions short.
+/// that queue's submissions until the transaction ends, and enqueueing for a bounded tenant (see
+/// <see cref="ConveyorOptions.MaxWaitingPerTenant"/>) that tenant's, so keep such transactions short.
 /// </para>
 /// </remarks>
 public static class PostgresJobClientExtensions
@@ -30,6 +31,7 @@ public static class PostgresJobClientExtensions
     /// <summary>Submits one job inside <paramref name="transaction"/>: it exists once, and only if, the transaction commits.</summary>
     /// <exception cref="JobValidationException">The submission is invalid; the transaction was not touched.</exception>
     /// <exception cref="QueueFullException">The queue is bounded and full.</exception>
+    /// <exception cref="TenantFullException">The submitter's tenant already has as many waiting jobs as its bound allows.</exception>
     /// <exception cref="IdempotencyConflictException">The idempotency key belongs to a job with another kind or payload.</exception>
     /// <exception cref="InvalidOperationException">The client is not the one <c>AddConveyor</c> registers, the store is not PostgreSQL, or the transaction has ended.</exception>
     public static async Task<EnqueueResult> EnqueueAsync<TPayload>(this IJobClient client, TPayload payload, NpgsqlTransaction transaction, EnqueueOptions? options = null, CancellationToken cancellationToken = default)

@@ -8,9 +8,10 @@ public sealed partial class PostgresJobStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// A batch without idempotency keys or bounded queues is one statement. Otherwise one transaction: the
-    /// bounded queues are locked (in name order), the keys looked up, the bounds counted, the new rows inserted
-    /// with their events, and a key that a concurrent submission inserted meanwhile is looked up again.
+    /// A batch without idempotency keys, bounded queues or bounded tenants is one statement. Otherwise one
+    /// transaction: the bounded queues are locked (in name order), then the bounded tenants (in name order), the keys
+    /// looked up, the bounds counted, the new rows inserted with their events, and a key that a concurrent submission
+    /// inserted meanwhile is looked up again.
     /// </remarks>
     public async Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken)
     {
@@ -54,7 +55,7 @@ public sealed partial class PostgresJobStore
         return results;
     }
 
-    /// <summary>What a batch needs before it touches the database: repeated keys, the keyed and the bounded.</summary>
+    /// <summary>What a batch needs before it touches the database: repeated keys, the keyed, the bounded queues and tenants.</summary>
     private sealed class InsertPlan
     {
         public InsertPlan(JobsInsertParams parameters)
@@ -66,6 +67,10 @@ public sealed partial class PostgresJobStore
                 ? jobs.Select(j => j.Queue).Where(bounds.ContainsKey).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()
                 : [];
             Keyed = Enumerable.Range(0, jobs.Count).Where(i => FirstOf[i] == i && jobs[i].IdempotencyKey is not null).ToArray();
+            BoundedTenants = parameters.TenantBound is { } tenantBound
+                ? jobs.Select(j => j.Principal.Tenant ?? "").Distinct(StringComparer.Ordinal)
+                    .Where(t => tenantBound.MaxWaitingFor(t) is not null).Order(StringComparer.Ordinal).ToArray()
+                : [];
         }
 
         public JobsInsertParams Parameters { get; }
@@ -76,8 +81,11 @@ public sealed partial class PostgresJobStore
 
         public int[] Keyed { get; }
 
+        /// <summary>The tenants of the batch that have a bound, stored form ("" for the default tenant), in name order.</summary>
+        public string[] BoundedTenants { get; }
+
         /// <summary>Keys and bounds take several statements; a plain batch is one statement, atomic by itself.</summary>
-        public bool NeedsTransaction => Keyed.Length > 0 || Bounded.Length > 0;
+        public bool NeedsTransaction => Keyed.Length > 0 || Bounded.Length > 0 || BoundedTenants.Length > 0;
     }
 
     private async Task<(List<JobInsertResult> Results, List<(string, DateTimeOffset)> Ready)> InsertAsync(
@@ -92,11 +100,19 @@ public sealed partial class PostgresJobStore
             lockQueues.Parameters.AddWithValue("queues", plan.Bounded);
             await lockQueues.ExecuteNonQueryAsync(cancellationToken);
         }
+        if (plan.BoundedTenants.Length > 0)
+        {
+            await using var lockTenants = Command(connection, "TenantsLock", transaction);
+            lockTenants.Parameters.AddWithValue("tenants", plan.BoundedTenants);
+            await lockTenants.ExecuteNonQueryAsync(cancellationToken);
+        }
         if (plan.Keyed.Length > 0)
             ResolveIdempotency(jobs, firstOf, results, await FindKeysAsync(connection, transaction, jobs, plan.Keyed, cancellationToken));
         var toInsert = Enumerable.Range(0, jobs.Count).Where(i => firstOf[i] == i && results[i] is null).ToArray();
         if (plan.Bounded.Length > 0)
             await CheckBoundsAsync(connection, transaction, jobs, toInsert, plan.Parameters.Bounds!, plan.Bounded, cancellationToken);
+        if (plan.BoundedTenants.Length > 0 && toInsert.Length > 0)
+            await CheckTenantBoundAsync(connection, transaction, jobs, toInsert, plan.Parameters.TenantBound!, plan.BoundedTenants, cancellationToken);
         var ready = new List<(string, DateTimeOffset)>();
         var raced = new List<int>();
         if (toInsert.Length > 0)
@@ -189,6 +205,35 @@ public sealed partial class PostgresJobStore
             var bound = bounds[queue];
             if (adding > 0 && waiting[queue] + adding > bound.MaxWaiting)
                 throw new QueueFullException(queue, bound.MaxWaiting, bound.RetryAfter);
+        }
+    }
+
+    /// <summary>Refuses the batch when a bounded tenant would have more waiting jobs than its bound; only new jobs count.</summary>
+    private async Task CheckTenantBoundAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<NewJob> jobs, int[] toInsert,
+        TenantBound bound, string[] tenants, CancellationToken cancellationToken)
+    {
+        var adding = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in toInsert)
+        {
+            var tenant = jobs[i].Principal.Tenant ?? "";
+            adding[tenant] = adding.GetValueOrDefault(tenant) + 1;
+        }
+        var counted = tenants.Where(adding.ContainsKey).ToArray();
+        if (counted.Length == 0)
+            return;
+        await using var count = Command(connection, "TenantsWaitingCount", transaction);
+        count.Parameters.AddWithValue("tenants", counted);
+        var waiting = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var r = await count.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await r.ReadAsync(cancellationToken))
+                waiting[r.GetString(0)] = r.GetInt64(1);
+        }
+        foreach (var tenant in counted)
+        {
+            var max = bound.MaxWaitingFor(tenant)!.Value;
+            if (waiting[tenant] + adding[tenant] > max)
+                throw new TenantFullException(tenant, max, bound.RetryAfter);
         }
     }
 

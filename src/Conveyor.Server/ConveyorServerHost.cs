@@ -10,8 +10,10 @@ namespace Conveyor.Server;
 /// <remarks>
 /// Settings: <c>Conveyor:Store</c> is <c>sqlite:&lt;path&gt;</c> (default <c>sqlite:conveyor.db</c>) or
 /// <c>postgres:&lt;connection string&gt;</c> (with <c>Conveyor:Postgres:Schema</c>, default <c>conveyor</c>); <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and
-/// <c>:RetryAfterWhenFullSeconds</c> configure queues; <c>Conveyor:Server:*</c> binds <see cref="ConveyorServerOptions"/>.
-/// With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP. The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
+/// <c>:RetryAfterWhenFullSeconds</c> configure queues; <c>Conveyor:MaxWaitingPerTenant</c> and
+/// <c>Conveyor:RetryAfterWhenTenantFullSeconds</c> bound each tenant's waiting jobs; <c>Conveyor:Server:*</c> binds
+/// <see cref="ConveyorServerOptions"/>. With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP.
+/// The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
 /// <see cref="DefaultUrl"/>, loopback only.
 /// </remarks>
 public static class ConveyorServerHost
@@ -33,6 +35,10 @@ public static class ConveyorServerHost
         builder.Services.AddConveyor(o =>
         {
             UseStore(o, store, configuration["Conveyor:Postgres:Schema"]);
+            if (configuration["Conveyor:MaxWaitingPerTenant"] is { Length: > 0 } perTenant)
+                o.MaxWaitingPerTenant = int.Parse(perTenant, CultureInfo.InvariantCulture);
+            if (configuration["Conveyor:RetryAfterWhenTenantFullSeconds"] is { Length: > 0 } tenantRetryAfter)
+                o.RetryAfterWhenTenantFull = TimeSpan.FromSeconds(double.Parse(tenantRetryAfter, CultureInfo.InvariantCulture));
             foreach (var queue in configuration.GetSection("Conveyor:Queues").GetChildren())
             {
                 o.AddQueue(queue.Key, q =>

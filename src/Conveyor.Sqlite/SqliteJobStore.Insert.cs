@@ -17,6 +17,7 @@ public sealed partial class SqliteJobStore
             var results = new JobInsertResult?[jobs.Count];
             var replayOf = ResolveIdempotency(jobs, results, now);
             CheckBounds(jobs, results, replayOf, parameters.Bounds);
+            CheckTenantBound(jobs, results, replayOf, parameters.TenantBound);
             var readyAt = new Dictionary<string, long>(StringComparer.Ordinal);
             var insert = Named("JobInsert");
             var enqueued = Named("EventInsert");
@@ -124,6 +125,35 @@ public sealed partial class SqliteJobStore
             waiting.Parameters.AddWithValue("@queue", queue);
             if ((long)waiting.ExecuteScalar()! + count > bound.MaxWaiting)
                 throw new QueueFullException(queue, bound.MaxWaiting, bound.RetryAfter);
+        }
+    }
+
+    /// <summary>
+    /// Refuses the batch when a bounded tenant would have more waiting jobs than its bound; counts nothing without a
+    /// tenant bound. Only new jobs count (not those matched by idempotency key).
+    /// </summary>
+    private void CheckTenantBound(IReadOnlyList<NewJob> jobs, JobInsertResult?[] results, int[]? replayOf, TenantBound? bound)
+    {
+        if (bound is null)
+            return;
+        Dictionary<string, int>? adding = null;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (results[i] is not null || replayOf?[i] >= 0)
+                continue;
+            var tenant = jobs[i].Principal.Tenant ?? "";
+            if (bound.MaxWaitingFor(tenant) is null)
+                continue;
+            adding ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            adding[tenant] = adding.GetValueOrDefault(tenant) + 1;
+        }
+        foreach (var (tenant, count) in adding ?? [])
+        {
+            var max = bound.MaxWaitingFor(tenant)!.Value;
+            var waiting = Named("TenantWaitingCount");
+            waiting.Parameters.AddWithValue("@tenant", tenant);
+            if ((long)waiting.ExecuteScalar()! + count > max)
+                throw new TenantFullException(tenant, max, bound.RetryAfter);
         }
     }
 

@@ -33,6 +33,9 @@ public sealed class KeyTests : IAsyncLifetime
 
         using var bot = _server.Client(key);
         Assert.Equal(HttpStatusCode.OK, (await bot.GetAsync("/v1/jobs")).StatusCode);
+        // The key is cached now; its id with another secret is still refused.
+        using var impostor = _server.Client($"cvk_{id}_{new string('A', secret.Length)}");
+        await (await impostor.GetAsync("/v1/jobs")).AssertProblemAsync(401);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/keys/{id}")).StatusCode);
         await (await bot.GetAsync("/v1/jobs")).AssertProblemAsync(401);
         await (await admin.DeleteAsync($"/v1/keys/{id}")).AssertProblemAsync(404);

@@ -46,4 +46,38 @@ public sealed class LimitTests
         var listed = (await (await admin.GetAsync("/v1/jobs?queue=bounded")).JsonAsync()).GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetInt64());
         Assert.Equal(accepted.OrderDescending(), listed);
     }
+
+    [Fact]
+    public async Task A_tenant_at_its_bound_gets_429_with_retry_after_while_another_tenant_gets_201_and_every_accepted_job_stays()
+    {
+        await using var server = await ServerFixture.StartAsync("--Conveyor:MaxWaitingPerTenant=2", "--Conveyor:RetryAfterWhenTenantFullSeconds=4");
+        using var ada = await server.UserAsync("ada", "acme", "submitter");
+        using var bob = await server.UserAsync("bob", "globex", "submitter");
+        var accepted = new List<long>();
+        for (var i = 0; i < 2; i++)
+        {
+            // In two queues: the tenant's bound spans them.
+            var ok = await ada.PostJsonAsync("/v1/jobs", $$$"""{"type":"test.echo","payload":{"text":"{{{i}}}"},"queue":"{{{(i == 0 ? "default" : "bounded")}}}","delaySeconds":3600}""");
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+            accepted.Add((await ok.JsonAsync()).GetProperty("id").GetInt64());
+        }
+
+        var refused = await ada.PostJsonAsync("/v1/jobs", """{"type":"test.echo","payload":{"text":"2"},"delaySeconds":3600}""");
+        var batch = await ada.PostJsonAsync("/v1/jobs/batch", """{"jobs":[{"type":"test.echo","payload":{"text":"3"}}]}""");
+        var other = await bob.PostJsonAsync("/v1/jobs", """{"type":"test.echo","payload":{"text":"bob"},"delaySeconds":3600}""");
+
+        await refused.AssertProblemAsync(429);
+        Assert.Equal(TimeSpan.FromSeconds(4), refused.Headers.RetryAfter?.Delta);
+        var problem = await refused.JsonAsync();
+        Assert.EndsWith("/tenant-full", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'acme'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("2 waiting jobs", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(problem.TryGetProperty("field", out _));
+        await batch.AssertProblemAsync(429);
+        Assert.Equal(TimeSpan.FromSeconds(4), batch.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        using var admin = server.Admin();
+        var listed = (await (await admin.GetAsync("/v1/jobs?tenant=acme")).JsonAsync()).GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetInt64());
+        Assert.Equal(accepted.OrderDescending(), listed);
+    }
 }

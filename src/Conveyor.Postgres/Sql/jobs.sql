@@ -23,6 +23,18 @@ FROM unnest(@queues::text[]) AS q;
 SELECT q, (SELECT count(*) FROM {schema}.jobs WHERE queue = q AND state = 1)
 FROM unnest(@queues::text[]) AS q;
 
+-- name: TenantsLock
+-- Serialises inserts of the bounded tenants of a batch (@tenants sorted; taken after QueuesLock, so two batches never
+-- wait on each other in opposite orders); the count that follows sees every insert committed before the lock.
+SELECT count(pg_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:tenant:' || t, 0)))
+FROM unnest(@tenants::text[]) AS t;
+
+-- name: TenantsWaitingCount
+-- One range of jobs_tenant_waiting per tenant: its waiting jobs in every queue, no other job read (tenant = t implies
+-- the index predicate's tenant IS NOT NULL).
+SELECT t, (SELECT count(*) FROM {schema}.jobs WHERE tenant = t AND state = 1)
+FROM unnest(@tenants::text[]) AS t;
+
 -- name: IdempotencyFind
 -- @indexes are the batch positions of @tenants/@keys; returns the existing job of each key that has one.
 SELECT k.i, j.id, j.kind, j.payload, CASE WHEN j.state = 1 AND j.run_at > {now} THEN 0::smallint ELSE j.state END

@@ -23,6 +23,13 @@ internal static class Submitting
             return Problems.Result(StatusCodes.Status503ServiceUnavailable, "queue-full", "The queue is full",
                 $"queue: '{e.Queue}' holds its limit of {e.MaxWaiting} waiting jobs; retry later.", "queue", e.RetryAfter);
         }
+        catch (TenantFullException e)
+        {
+            // The caller's own tenant (from its key) is at its bound: too many requests from this tenant, not a field at fault.
+            var tenant = e.Tenant is null ? "The default tenant" : $"Tenant '{e.Tenant}'";
+            return Problems.Result(StatusCodes.Status429TooManyRequests, "tenant-full", "The tenant has too many waiting jobs",
+                $"{tenant} already has its limit of {e.MaxWaiting} waiting jobs; nothing was stored; retry later.", retryAfter: e.RetryAfter);
+        }
     }
 
     // The library calls a job's type its kind; the API calls it type.

@@ -7,7 +7,7 @@ namespace Conveyor.Server.Auth;
 /// <summary>Creates, verifies and revokes API keys; verified keys are cached briefly so a request costs no store read.</summary>
 internal sealed class ApiKeyService(StoreAccessor store, IOptions<ConveyorServerOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, string Secret, DateTimeOffset Until)> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, DateTimeOffset Until)> _verified = new(StringComparer.Ordinal);
 
     /// <summary>Creates a key and returns it: the only time the full key is ever seen.</summary>
     public async Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, string user, string? tenant, IReadOnlyList<string> roles, string? createdBy, CancellationToken cancellationToken)
@@ -25,15 +25,16 @@ internal sealed class ApiKeyService(StoreAccessor store, IOptions<ConveyorServer
         if (!ApiKeyFormat.TryParse(key, out var id, out var secret))
             return null;
         var now = time.GetUtcNow();
-        if (_verified.TryGetValue(id, out var hit) && hit.Until > now && hit.Secret == secret)
-            return ToCaller(hit.Record);
+        // The cache saves the store read, not the check: the secret is compared with the stored hash every time, in constant time.
+        if (_verified.TryGetValue(id, out var hit) && hit.Until > now)
+            return ApiKeyFormat.Matches(secret, hit.Record.SecretHash) ? ToCaller(hit.Record) : null;
         var record = await (await store.GetAsync(cancellationToken)).ApiKeyGetAsync(id, cancellationToken);
         if (record is null || record.RevokedAt is not null || !ApiKeyFormat.Matches(secret, record.SecretHash))
         {
             _verified.TryRemove(id, out _);
             return null;
         }
-        _verified[id] = (record, secret, now + options.Value.KeyCacheDuration);
+        _verified[id] = (record, now + options.Value.KeyCacheDuration);
         return ToCaller(record);
     }
 

@@ -11,6 +11,10 @@ SELECT id, kind, payload, state, run_at FROM jobs WHERE tenant = @tenant AND ide
 -- name: QueueWaitingCount
 SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
 
+-- name: TenantWaitingCount
+-- One range of jobs_tenant_waiting (migration 0005): the tenant's waiting jobs in every queue, no other job read.
+SELECT count(*) FROM jobs WHERE tenant = @tenant AND state = 1;
+
 -- name: JobInsert
 INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,

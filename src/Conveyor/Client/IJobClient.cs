@@ -16,6 +16,7 @@ public interface IJobClient
     /// <summary>Submits one job whose kind is the one registered for <typeparamref name="TPayload"/>.</summary>
     /// <exception cref="JobValidationException">The submission is invalid.</exception>
     /// <exception cref="QueueFullException">The queue is bounded and full.</exception>
+    /// <exception cref="TenantFullException">The submitter's tenant already has as many waiting jobs as its bound allows.</exception>
     /// <exception cref="IdempotencyConflictException">The idempotency key belongs to a job with another kind or payload.</exception>
     Task<EnqueueResult> EnqueueAsync<TPayload>(TPayload payload, EnqueueOptions? options = null, CancellationToken cancellationToken = default);
 

@@ -18,7 +18,7 @@ internal sealed partial class JobClient
     {
         var type = TypeFor(kind, "kind");
         var job = Build(type, CheckJson(type, payloadJson, "payload"), options, "");
-        return (await InsertAsync(new JobsInsertParams([job], _bounds), cancellationToken))[0];
+        return (await InsertAsync(Params([job]), cancellationToken))[0];
     }
 
     public async Task<IReadOnlyList<EnqueueResult>> EnqueueManyAsync<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -32,18 +32,21 @@ internal sealed partial class JobClient
             var type = TypeFor(s.Kind, $"jobs[{i}].kind");
             return Build(type, CheckJson(type, s.Payload, $"jobs[{i}].payload"), s.Options, $"jobs[{i}].");
         }).ToList();
-        return await InsertAsync(new JobsInsertParams(jobs, _bounds), cancellationToken);
+        return await InsertAsync(Params(jobs), cancellationToken);
     }
 
     public JobsInsertParams Prepare<TPayload>(TPayload payload, EnqueueOptions? options) =>
-        new([Build(TypeFor(typeof(TPayload), "payload"), Serialize(payload, "payload"), options, "")], _bounds);
+        Params([Build(TypeFor(typeof(TPayload), "payload"), Serialize(payload, "payload"), options, "")]);
 
     public JobsInsertParams PrepareMany<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options)
     {
         ArgumentNullException.ThrowIfNull(payloads);
         var type = TypeFor(typeof(TPayload), "payload");
-        return new([.. payloads.Select((p, i) => Build(type, Serialize(p, $"jobs[{i}].payload"), options, $"jobs[{i}]."))], _bounds);
+        return Params([.. payloads.Select((p, i) => Build(type, Serialize(p, $"jobs[{i}].payload"), options, $"jobs[{i}]."))]);
     }
+
+    /// <summary>An insert of <paramref name="jobs"/> with the configured queue and tenant bounds.</summary>
+    private JobsInsertParams Params(IReadOnlyList<NewJob> jobs) => new(jobs, _bounds) { TenantBound = _tenantBound };
 
     public ValueTask<IJobStore> GetStoreAsync(CancellationToken cancellationToken) => _store.GetAsync(cancellationToken);
 

@@ -15,6 +15,7 @@ internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
     private readonly ConveyorOptions _options;
     private readonly JobRouter _router;
     private readonly Dictionary<string, QueueBound> _bounds;
+    private readonly TenantBound? _tenantBound;
 
     public JobClient(StoreAccessor store, IOptions<ConveyorOptions> options)
     {
@@ -24,6 +25,14 @@ internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
         _bounds = _options.Queues.Values
             .Where(q => q.MaxWaiting is not null)
             .ToDictionary(q => q.Name, q => new QueueBound(q.MaxWaiting!.Value, q.RetryAfterWhenFull), StringComparer.Ordinal);
+        // No tenant bound at all when no tenant can be bounded, so that the store counts nothing.
+        if (_options.MaxWaitingPerTenant is not null || _options.TenantMaxWaiting.Values.Any(m => m is not null))
+        {
+            _tenantBound = new TenantBound(_options.MaxWaitingPerTenant, _options.RetryAfterWhenTenantFull)
+            {
+                Overrides = _options.TenantMaxWaiting.Count == 0 ? null : new Dictionary<string, int?>(_options.TenantMaxWaiting, StringComparer.Ordinal),
+            };
+        }
     }
 
     public async Task<JobInfo?> GetAsync(long jobId, CancellationToken cancellationToken = default) =>

@@ -15,6 +15,7 @@ public sealed class ConveyorOptions
     private readonly Dictionary<string, QueueOptions> _queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobTypeOptions> _jobTypes = new(StringComparer.Ordinal);
     private readonly List<(string Pattern, string Queue)> _routes = [];
+    private readonly Dictionary<string, int?> _tenantMaxWaiting = new(StringComparer.Ordinal);
 
     /// <summary>Creates the options with the default queue.</summary>
     public ConveyorOptions() => AddQueue(DefaultQueueName);
@@ -65,6 +66,23 @@ public sealed class ConveyorOptions
     /// <summary>The most jobs one claim takes. Default 100; 1 to 1000.</summary>
     public int MaxClaimBatch { get; set; } = 100;
 
+    /// <summary>
+    /// The most jobs one tenant may have waiting (pending or scheduled), across all queues; a submission that would
+    /// exceed it is refused whole with <see cref="TenantFullException"/>. The default tenant (a null tenant) is one
+    /// tenant like any other. Default null: unbounded. At least 1 when set. <see cref="SetTenantMaxWaiting"/>
+    /// overrides it for one tenant.
+    /// </summary>
+    public int? MaxWaitingPerTenant { get; set; }
+
+    /// <summary>The retry-after hint given with a refusal when a tenant is at its bound. Default 5 seconds; greater than zero.</summary>
+    public TimeSpan RetryAfterWhenTenantFull { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The per-tenant overrides of <see cref="MaxWaitingPerTenant"/>, by tenant (<c>""</c> is the default tenant); a
+    /// null value makes that tenant unbounded.
+    /// </summary>
+    public IReadOnlyDictionary<string, int?> TenantMaxWaiting => _tenantMaxWaiting;
+
     /// <summary>The JSON settings for payloads and results. Default: <see cref="JsonSerializerDefaults.Web"/>.</summary>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 
@@ -97,6 +115,16 @@ public sealed class ConveyorOptions
         if (!_queues.TryGetValue(name, out var queue))
             _queues[name] = queue = new QueueOptions(name);
         configure?.Invoke(queue);
+        return this;
+    }
+
+    /// <summary>
+    /// Gives one tenant its own bound instead of <see cref="MaxWaitingPerTenant"/>: at most <paramref name="maxWaiting"/>
+    /// waiting jobs (at least 1), or none when null. A null or empty <paramref name="tenant"/> is the default tenant.
+    /// </summary>
+    public ConveyorOptions SetTenantMaxWaiting(string? tenant, int? maxWaiting)
+    {
+        _tenantMaxWaiting[tenant ?? ""] = maxWaiting;
         return this;
     }
 

@@ -40,6 +40,15 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
             yield return $"MaxPayloadBytes: must be greater than zero (is {o.MaxPayloadBytes}).";
         if (o.MaxClaimBatch is < 1 or > 1000)
             yield return $"MaxClaimBatch: must be between 1 and 1000 (is {o.MaxClaimBatch}).";
+        if (o.MaxWaitingPerTenant is < 1)
+            yield return $"MaxWaitingPerTenant: must be at least 1 when set (is {o.MaxWaitingPerTenant}); use null for no per-tenant bound.";
+        foreach (var (tenant, max) in o.TenantMaxWaiting)
+        {
+            if (max is < 1)
+                yield return $"TenantMaxWaiting[{tenant}]: must be at least 1 when set (is {max}); use null to leave the tenant unbounded.";
+        }
+        if (o.RetryAfterWhenTenantFull <= TimeSpan.Zero)
+            yield return $"RetryAfterWhenTenantFull: must be greater than zero (is {o.RetryAfterWhenTenantFull}).";
         if (o.SerializerOptions is null)
             yield return "SerializerOptions: must not be null.";
         foreach (var p in RetryProblems("DefaultRetry", o.DefaultRetry))

@@ -42,6 +42,30 @@ public sealed class QueueFullException : ConveyorException
     public TimeSpan RetryAfter { get; }
 }
 
+/// <summary>
+/// A tenant already has as many waiting jobs as its bound allows (<see cref="ConveyorOptions.MaxWaitingPerTenant"/>);
+/// nothing was stored. Try again after <see cref="RetryAfter"/>.
+/// </summary>
+public sealed class TenantFullException : ConveyorException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="tenant">The tenant at its bound; null (or empty) for the default tenant.</param>
+    /// <param name="maxWaiting">Its bound.</param>
+    /// <param name="retryAfter">How long the submitter should wait before trying again.</param>
+    public TenantFullException(string? tenant, int maxWaiting, TimeSpan retryAfter)
+        : base($"{(string.IsNullOrEmpty(tenant) ? "The default tenant" : $"Tenant '{tenant}'")} already has its limit of {maxWaiting} waiting jobs; retry after {retryAfter.TotalSeconds:0.###} s.")
+        => (Tenant, MaxWaiting, RetryAfter) = (string.IsNullOrEmpty(tenant) ? null : tenant, maxWaiting, retryAfter);
+
+    /// <summary>The tenant at its bound; null for the default tenant.</summary>
+    public string? Tenant { get; }
+
+    /// <summary>Its bound: the most jobs it may have waiting.</summary>
+    public int MaxWaiting { get; }
+
+    /// <summary>How long the submitter should wait before trying again.</summary>
+    public TimeSpan RetryAfter { get; }
+}
+
 /// <summary>An idempotency key was reused with a different job kind or payload; nothing was stored.</summary>
 public sealed class IdempotencyConflictException : ConveyorException
 {

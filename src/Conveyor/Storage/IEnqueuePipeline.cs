@@ -13,12 +13,12 @@ namespace Conveyor.Storage;
 public interface IEnqueuePipeline
 {
     /// <summary>Validates and routes one submission, as <see cref="IJobClient.EnqueueAsync{TPayload}"/> does, touching no store.</summary>
-    /// <returns>The insert to make: the job, and the bounds of the queues that have one.</returns>
+    /// <returns>The insert to make: the job, the bounds of the queues that have one, and the tenant bound if any.</returns>
     /// <exception cref="JobValidationException">The submission is invalid.</exception>
     JobsInsertParams Prepare<TPayload>(TPayload payload, EnqueueOptions? options);
 
     /// <summary>Validates and routes a batch, as <see cref="IJobClient.EnqueueManyAsync{TPayload}"/> does (fields named <c>jobs[i].…</c>), touching no store.</summary>
-    /// <returns>The insert to make, possibly of no jobs, with the bounds of the queues that have one.</returns>
+    /// <returns>The insert to make, possibly of no jobs, with the bounds of the queues that have one and the tenant bound if any.</returns>
     /// <exception cref="JobValidationException">A submission is invalid.</exception>
     JobsInsertParams PrepareMany<TPayload>(IEnumerable<TPayload> payloads, EnqueueOptions? options);
 

@@ -28,6 +28,7 @@ public interface IJobStore : IAsyncDisposable
     /// </summary>
     /// <exception cref="IdempotencyConflictException">A key exists with a different kind or payload; nothing is inserted.</exception>
     /// <exception cref="QueueFullException">A bounded queue would exceed its bound; nothing is inserted.</exception>
+    /// <exception cref="TenantFullException">A bounded tenant would exceed its bound; nothing is inserted.</exception>
     Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken);
 
     /// <summary>

@@ -48,10 +48,30 @@ public sealed record NewJob
 /// <param name="RetryAfter">The hint given to a refused submitter.</param>
 public sealed record QueueBound(int MaxWaiting, TimeSpan RetryAfter);
 
+/// <summary>
+/// The bound of each tenant: inserts that would give a tenant more than its bound of waiting jobs (pending or
+/// scheduled, across all queues) are refused.
+/// </summary>
+/// <param name="MaxWaiting">The bound of every tenant without an override; null: those tenants are unbounded.</param>
+/// <param name="RetryAfter">The hint given to a refused submitter.</param>
+public sealed record TenantBound(int? MaxWaiting, TimeSpan RetryAfter)
+{
+    /// <summary>Bounds of single tenants, by tenant (<c>""</c> is the default tenant); a null value leaves that tenant unbounded.</summary>
+    public IReadOnlyDictionary<string, int?>? Overrides { get; init; }
+
+    /// <summary>The bound of <paramref name="tenant"/> (null or <c>""</c>: the default tenant); null when it is unbounded.</summary>
+    public int? MaxWaitingFor(string? tenant) =>
+        Overrides is not null && Overrides.TryGetValue(tenant ?? "", out var own) ? own : MaxWaiting;
+}
+
 /// <summary>Parameters of <see cref="IJobStore.JobsInsertAsync"/>.</summary>
 /// <param name="Jobs">The jobs, inserted all or none.</param>
 /// <param name="Bounds">The bounds of the queues that have one, by queue name.</param>
-public sealed record JobsInsertParams(IReadOnlyList<NewJob> Jobs, IReadOnlyDictionary<string, QueueBound>? Bounds = null);
+public sealed record JobsInsertParams(IReadOnlyList<NewJob> Jobs, IReadOnlyDictionary<string, QueueBound>? Bounds = null)
+{
+    /// <summary>The bound of each tenant; null when no tenant is bounded (the store then counts nothing).</summary>
+    public TenantBound? TenantBound { get; init; }
+}
 
 /// <summary>The outcome of inserting one job.</summary>
 /// <param name="JobId">The new job's id, or the existing job's id when the idempotency key matched.</param>

@@ -87,13 +87,45 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
         var store = _factory.Open(schema);
         await store.MigrateAsync(CancellationToken.None);
 
-        Assert.Equal(3, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(PostgresJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
         Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'jobs_awaiting'"));
         var claimed = Assert.Single(await store.JobsClaimAsync(new JobsClaimParams("default", 1, "w", TimeSpan.FromMinutes(1)), CancellationToken.None));
         Assert.Null(claimed.TraceParent);
         Assert.Equal([(claimed.Id, "default")], (await store.EventsFeedAsync(new EventsFeedParams(0, 10), CancellationToken.None)).Select(f => (f.Event.JobId, f.Queue)).Distinct());
         await store.ApiKeyInsertAsync(new ApiKeyRecord { Id = "k", SecretHash = "h", Name = "n", User = "u", Roles = ["r"] }, CancellationToken.None);
         Assert.Equal(["r"], Assert.Single(await store.ApiKeysListAsync(CancellationToken.None)).Roles);
+    }
+
+    [Fact]
+    public async Task A_version_3_schema_is_upgraded_by_migration_0004_and_its_waiting_jobs_count_toward_their_tenants_bound()
+    {
+        var schema = _factory.NewLocation();
+        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            // Two waiting jobs of tenant acme (one scheduled), one running one of acme, one waiting job of the default tenant.
+            var sql = $"CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".conveyor_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);" +
+                string.Concat(PostgresJobStore.Migrations.Where(m => m.Version <= 3).Select(m =>
+                    m.Sql.Replace("{schema_name}", schema, StringComparison.Ordinal).Replace("{schema}", $"\"{schema}\"", StringComparison.Ordinal) +
+                    $";\nINSERT INTO \"{schema}\".conveyor_schema VALUES ({m.Version}, '{m.Name}', now());\n")) +
+                $"INSERT INTO \"{schema}\".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, tenant, created_at, updated_at) VALUES " +
+                "('k', 'default', 1, 2, '{}', now(), now(), 3, 'acme', now(), now()), ('k', 'default', 1, 2, '{}', now() + interval '1 day', now(), 3, 'acme', now(), now()), " +
+                "('k', 'default', 2, 2, '{}', now(), now(), 3, 'acme', now(), now()), ('k', 'default', 1, 2, '{}', now(), now(), 3, '', now(), now());";
+            await using var create = new NpgsqlCommand(sql, connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var store = _factory.Open(schema);
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(4, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'jobs_tenant_waiting'"));
+        var bound = new TenantBound(3, TimeSpan.FromSeconds(1));
+        NewJob Job(string? tenant) => new() { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = new JobPrincipal(null, tenant, []) };
+        Assert.Single(await store.JobsInsertAsync(new JobsInsertParams([Job("acme")]) { TenantBound = bound }, CancellationToken.None));
+        var full = await Assert.ThrowsAsync<TenantFullException>(() => store.JobsInsertAsync(new JobsInsertParams([Job("acme")]) { TenantBound = bound }, CancellationToken.None));
+        Assert.Equal(("acme", 3), (full.Tenant, full.MaxWaiting));
+        Assert.Equal(2, (await store.JobsInsertAsync(new JobsInsertParams([Job(null), Job(null)]) { TenantBound = bound }, CancellationToken.None)).Count);
     }
 
     [Theory]

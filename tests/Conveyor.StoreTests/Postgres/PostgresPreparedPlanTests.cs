@@ -57,6 +57,13 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         Assert.True(plans["EventsFeed"].Contains("job_events_pkey", StringComparison.Ordinal), plans["EventsFeed"]);
         Assert.Contains("jobs_pkey", plans["EventsFeed"], StringComparison.Ordinal);
         Assert.False(plans["EventsFeed"].Contains("job_events_job", StringComparison.Ordinal), plans["EventsFeed"]);
+        // The bounds' counts inside an insert: a range of jobs_claim per queue, of jobs_tenant_waiting per tenant.
+        Assert.True(plans["QueuesWaitingCount"].Contains("jobs_claim", StringComparison.Ordinal), plans["QueuesWaitingCount"]);
+        Assert.True(plans["TenantsWaitingCount"].Contains("Index Only Scan using jobs_tenant_waiting", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
+        Assert.True(plans["TenantsWaitingCount"].Contains("Index Cond: (tenant = ", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
+        // No other statement reads the tenants' index (its predicate keeps it out of reach: migration 0004).
+        foreach (var (name, plan) in plans.Where(p => p.Key != "TenantsWaitingCount"))
+            Assert.False(plan.Contains("jobs_tenant_waiting", StringComparison.Ordinal), $"{name}:\n{plan}");
     }
 
     [Fact]
@@ -100,6 +107,12 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             await store.JobsPurgeAsync(new JobsPurgeParams(TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1), 100), CancellationToken.None);
             await store.QueuesListAsync(CancellationToken.None);
             await store.EventsFeedAsync(new EventsFeedParams(0, 100), CancellationToken.None);
+            // Bounded inserts of two jobs where one may wait: each counts its queue and its tenant, then is refused.
+            NewJob[] two = [.. Enumerable.Repeat(new NewJob { Kind = "k", Queue = "q", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.For("u", "t") }, 2)];
+            await Assert.ThrowsAsync<QueueFullException>(() => store.JobsInsertAsync(
+                new JobsInsertParams(two, new Dictionary<string, QueueBound> { ["q"] = new(1, ttl) }), CancellationToken.None));
+            await Assert.ThrowsAsync<TenantFullException>(() => store.JobsInsertAsync(
+                new JobsInsertParams(two) { TenantBound = new TenantBound(1, ttl) }, CancellationToken.None));
         }
 
         Dictionary<string, string> empty;
@@ -134,6 +147,8 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["JobsPurge"] = "history AS (",
             ["QueuesList"] = "AS awaiting",
             ["EventsFeed"] = "WHERE id > $1",
+            ["QueuesWaitingCount"] = "WHERE queue = q AND state = 1",
+            ["TenantsWaitingCount"] = "WHERE tenant = t AND state = 1",
         };
         var plans = new Dictionary<string, string>();
         var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();

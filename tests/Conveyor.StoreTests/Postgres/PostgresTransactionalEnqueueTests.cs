@@ -181,6 +181,24 @@ public sealed class PostgresTransactionalEnqueueTests : EngineTestBase<PostgresS
     }
 
     [Fact]
+    public async Task A_tenant_at_its_bound_is_refused_in_the_transaction_and_other_tenants_are_not()
+    {
+        var (host, schema) = await StartProducerAsync(o => { o.MaxWaitingPerTenant = 2; o.RetryAfterWhenTenantFull = TimeSpan.FromSeconds(3); });
+        var client = Client(host);
+        await using var connection = await OpenAsync();
+        var acme = new EnqueueOptions { Principal = JobPrincipal.For("ada", "acme") };
+
+        await using var transaction = await connection.BeginTransactionAsync();
+        await client.EnqueueAsync(new EchoJob("1"), transaction, acme);
+        var full = await Assert.ThrowsAsync<TenantFullException>(() => client.EnqueueManyAsync([new EchoJob("2"), new EchoJob("3")], transaction, acme));
+        await client.EnqueueManyAsync([new EchoJob("4"), new EchoJob("5")], transaction, new EnqueueOptions { Principal = JobPrincipal.For("bob", "globex") });
+        await transaction.CommitAsync();
+
+        Assert.Equal(("acme", 2, TimeSpan.FromSeconds(3)), (full.Tenant, full.MaxWaiting, full.RetryAfter));
+        Assert.Equal(3L, await ScalarAsync(connection, $"SELECT count(*) FROM \"{schema}\".jobs"));
+    }
+
+    [Fact]
     public async Task Many_jobs_in_one_transaction_commit_together()
     {
         var (host, schema) = await StartProducerAsync();

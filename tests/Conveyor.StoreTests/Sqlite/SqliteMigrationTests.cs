@@ -86,7 +86,7 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = path });
         await store.MigrateAsync(CancellationToken.None);
 
-        Assert.Equal(4, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(SqliteJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
         Assert.Equal(1, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_awaiting'"));
         var claimed = Assert.Single(await store.JobsClaimAsync(new JobsClaimParams("default", 1, "w", TimeSpan.FromMinutes(1)), CancellationToken.None));
         Assert.Equal(1, claimed.Id);
@@ -94,6 +94,36 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         Assert.Equal([(1L, "default")], (await store.EventsFeedAsync(new EventsFeedParams(0, 10), CancellationToken.None)).Select(f => (f.Event.JobId, f.Queue)).Distinct());
         await store.ApiKeyInsertAsync(new ApiKeyRecord { Id = "k", SecretHash = "h", Name = "n", User = "u", Roles = [] }, CancellationToken.None);
         Assert.Equal("k", Assert.Single(await store.ApiKeysListAsync(CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task A_version_4_database_is_upgraded_by_migration_0005_and_its_waiting_jobs_count_toward_their_tenants_bound()
+    {
+        var path = _factory.NewLocation();
+        using (var v4 = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            v4.Open();
+            using var create = v4.CreateCommand();
+            // Two waiting jobs of tenant acme (one scheduled), one running one of acme, one waiting job of the default tenant.
+            create.CommandText = "CREATE TABLE conveyor_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);" +
+                string.Concat(SqliteJobStore.Migrations.Where(m => m.Version <= 4).Select(m => m.Sql + $";\nINSERT INTO conveyor_schema VALUES ({m.Version}, '{m.Name}', 0);\n")) +
+                "INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, tenant, created_at, updated_at) VALUES " +
+                "('k', 'default', 1, 2, '{}', 0, 0, 3, 'acme', 0, 0), ('k', 'default', 1, 2, '{}', 9000000000000000, 0, 3, 'acme', 0, 0), " +
+                "('k', 'default', 2, 2, '{}', 0, 0, 3, 'acme', 0, 0), ('k', 'default', 1, 2, '{}', 0, 0, 3, '', 0, 0);";
+            create.ExecuteNonQuery();
+        }
+
+        await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = path });
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(5, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_tenant_waiting'"));
+        var bound = new TenantBound(3, TimeSpan.FromSeconds(1));
+        NewJob Job(string? tenant) => new() { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = new JobPrincipal(null, tenant, []) };
+        Assert.Single(await store.JobsInsertAsync(new JobsInsertParams([Job("acme")]) { TenantBound = bound }, CancellationToken.None));
+        var full = await Assert.ThrowsAsync<TenantFullException>(() => store.JobsInsertAsync(new JobsInsertParams([Job("acme")]) { TenantBound = bound }, CancellationToken.None));
+        Assert.Equal(("acme", 3), (full.Tenant, full.MaxWaiting));
+        Assert.Equal(2, (await store.JobsInsertAsync(new JobsInsertParams([Job(null), Job(null)]) { TenantBound = bound }, CancellationToken.None)).Count);
     }
 
     private static long Scalar(string path, string sql)

@@ -181,6 +181,28 @@ public sealed class ConveyorOptionsValidatorTests
     public void A_max_waiting_below_one_fails(int maxWaiting) =>
         AssertSingleProblem(o => o.AddQueue("reports", q => q.MaxWaiting = maxWaiting), "Queues[reports].MaxWaiting");
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void A_max_waiting_per_tenant_below_one_fails_with_a_clear_message(int maxWaiting)
+    {
+        var problem = Assert.Single(Problems(o => o.MaxWaitingPerTenant = maxWaiting));
+
+        Assert.Equal($"MaxWaitingPerTenant: must be at least 1 when set (is {maxWaiting}); use null for no per-tenant bound.", problem);
+    }
+
+    [Fact]
+    public void A_tenant_override_below_one_fails_and_null_leaves_that_tenant_unbounded()
+    {
+        AssertSingleProblem(o => o.SetTenantMaxWaiting("acme", 0), "TenantMaxWaiting[acme]");
+        Assert.Empty(Problems(o => o.SetTenantMaxWaiting("acme", null).SetTenantMaxWaiting(null, 3)));
+        Assert.Empty(Problems(o => o.MaxWaitingPerTenant = 1));
+    }
+
+    [Fact]
+    public void A_retry_after_when_tenant_full_not_above_zero_fails() =>
+        AssertSingleProblem(o => o.RetryAfterWhenTenantFull = TimeSpan.Zero, "RetryAfterWhenTenantFull");
+
     [Fact]
     public void A_retry_after_when_full_not_above_zero_fails() =>
         AssertSingleProblem(o => o.AddQueue("reports", q => q.RetryAfterWhenFull = TimeSpan.Zero), "Queues[reports].RetryAfterWhenFull");

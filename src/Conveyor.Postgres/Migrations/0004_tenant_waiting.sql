@@ -1,0 +1,11 @@
+-- Conveyor's PostgreSQL schema, version 4: the waiting jobs of each tenant, for the per-tenant bound
+-- (ConveyorOptions.MaxWaitingPerTenant). The bound counts a tenant's waiting jobs in every queue inside each bounded
+-- insert; no earlier index serves that count (jobs_idempotency holds only keyed jobs, jobs_claim leads with the queue).
+-- Partial, like jobs_claim: a claim's new row version gets no entry here and a finished job has none; state is already
+-- an indexed column, so HOT updates are not affected.
+-- "tenant IS NOT NULL" (always true: the column is NOT NULL) keeps the index out of every other statement: a statement
+-- can use a partial index only where it proves the predicate, and only a test on tenant proves this one (a strict
+-- "tenant = ..." implies it; a NOT NULL constraint does not count). With "state = 1" alone, every statement that reads
+-- waiting jobs (the claim, the queue counts) could read the whole of this index instead of a range of jobs_claim: a
+-- generic plan made on an empty table did so for the queue bound's count (PostgresPreparedPlanTests).
+CREATE INDEX jobs_tenant_waiting ON {schema}.jobs (tenant) WHERE state = 1 AND tenant IS NOT NULL;
