@@ -57,4 +57,11 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken) => inner.LeaderTryAcquireAsync(parameters, cancellationToken);
     public Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken) => inner.LeaderReleaseAsync(parameters, cancellationToken);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+    public Task<IReadOnlyList<JobStep>> JobStepsListAsync(long jobId, CancellationToken cancellationToken) => inner.JobStepsListAsync(jobId, cancellationToken);
+    public Task<bool> JobStepSaveAsync(JobStepSaveParams parameters, CancellationToken cancellationToken) => inner.JobStepSaveAsync(parameters, cancellationToken);
+    public Task<JobSuspendOutcome> JobSuspendAsync(JobSuspendParams parameters, CancellationToken cancellationToken) => inner.JobSuspendAsync(parameters, cancellationToken);
+    public Task<InteractionAnswerOutcome> InteractionAnswerAsync(InteractionAnswerParams parameters, CancellationToken cancellationToken) => inner.InteractionAnswerAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<ExpiredInteraction>> InteractionsExpireAsync(InteractionsExpireParams parameters, CancellationToken cancellationToken) => inner.InteractionsExpireAsync(parameters, cancellationToken);
+    public Task<InteractionInfo?> InteractionGetAsync(long interactionId, CancellationToken cancellationToken) => inner.InteractionGetAsync(interactionId, cancellationToken);
+    public Task<InteractionPage> InteractionsListAsync(InteractionQuery query, CancellationToken cancellationToken) => inner.InteractionsListAsync(query, cancellationToken);
 }

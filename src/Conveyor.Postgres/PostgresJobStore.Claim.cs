@@ -105,6 +105,7 @@ public sealed partial class PostgresJobStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var set = Command(connection, "ProgressSet");
         set.Parameters.Add(new NpgsqlParameter<double?>("percent", NpgsqlTypes.NpgsqlDbType.Double) { TypedValue = progress.Percent });
+        set.Parameters.AddWithValue("keep_percent", parameters.KeepPercent);
         set.Parameters.Add(Text("phase", progress.Phase));
         set.Parameters.Add(Text("message", progress.Message));
         set.Parameters.Add(Text("text", text));

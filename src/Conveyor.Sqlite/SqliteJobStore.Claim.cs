@@ -108,6 +108,7 @@ public sealed partial class SqliteJobStore
         {
             var set = Named("ProgressSet");
             set.Parameters.AddWithValue("@percent", (object?)progress.Percent ?? DBNull.Value);
+            set.Parameters.AddWithValue("@keep_percent", parameters.KeepPercent ? 1 : 0);
             set.Parameters.AddWithValue("@phase", (object?)progress.Phase ?? DBNull.Value);
             set.Parameters.AddWithValue("@message", (object?)progress.Message ?? DBNull.Value);
             set.Parameters.AddWithValue("@now", now);

@@ -19,6 +19,8 @@ public sealed partial class SqliteJobStore
                     cancel.Parameters.AddWithValue("@job_id", parameters.JobId);
                     cancel.Parameters.AddWithValue("@now", now);
                     var keyed = cancel.ExecuteScalar() is string;
+                    // A job awaiting input takes its question with it.
+                    Transition("InteractionsCancelForJob", parameters.JobId, now);
                     AddEvent(Named("EventInsert"), parameters.JobId, now, JobEventKind.Cancelled, parameters.Actor, "Cancelled before it ran.");
                     return (JobCancelOutcome.Cancelled, keyed);
                 case JobState.Running:

@@ -5,7 +5,7 @@ namespace Conveyor.Sqlite;
 public sealed partial class SqliteJobStore
 {
     /// <inheritdoc />
-    /// <remarks>One write transaction: pick the batch, delete its events, delete its jobs.</remarks>
+    /// <remarks>One write transaction: pick the batch, delete its events, steps and interactions, delete its jobs.</remarks>
     public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -36,6 +36,12 @@ public sealed partial class SqliteJobStore
             var events = Named("PurgeEvents");
             events.Parameters.AddWithValue("@ids", json);
             events.ExecuteNonQuery();
+            foreach (var name in (ReadOnlySpan<string>)["PurgeSteps", "PurgeInteractions"])
+            {
+                var dependent = Named(name);
+                dependent.Parameters.AddWithValue("@ids", json);
+                dependent.ExecuteNonQuery();
+            }
             var jobs = Named("PurgeJobs");
             jobs.Parameters.AddWithValue("@ids", json);
             return jobs.ExecuteNonQuery();

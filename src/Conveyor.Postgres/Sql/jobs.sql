@@ -133,8 +133,9 @@ WHERE id = ANY(ARRAY(
 RETURNING id, cancel_requested;
 
 -- name: ProgressSet
+-- @keep_percent keeps the stored percentage (a step starting sets only its phase).
 WITH changed AS (
-    UPDATE {schema}.jobs SET progress_percent = @percent, progress_phase = @phase, progress_message = @message,
+    UPDATE {schema}.jobs SET progress_percent = CASE WHEN @keep_percent THEN progress_percent ELSE @percent END, progress_phase = @phase, progress_message = @message,
                              updated_at = {now}
     WHERE id = @job_id AND lease_token = @token AND state::integer = 2
     RETURNING id, attempt, worker_id
@@ -247,6 +248,11 @@ WITH changed AS (
     WHERE id = @job_id AND state IN (1, 2, 3)
     RETURNING id, state, attempt, concurrency_key
 ),
+closed AS (
+    -- A job awaiting input takes its question with it.
+    UPDATE {schema}.interactions SET state = 4
+    WHERE job_id = @job_id AND state = 1 AND EXISTS (SELECT 1 FROM changed WHERE state = 6)
+),
 recorded AS (
     INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
     SELECT id, {now}, CASE WHEN state = 6 THEN 8 ELSE 7 END, attempt, @actor,
@@ -331,6 +337,12 @@ WITH purged AS (
 ),
 history AS (
     DELETE FROM {schema}.job_events WHERE job_id = ANY(ARRAY(SELECT id FROM purged))
+),
+steps AS (
+    DELETE FROM {schema}.job_steps WHERE job_id = ANY(ARRAY(SELECT id FROM purged))
+),
+questions AS (
+    DELETE FROM {schema}.interactions WHERE job_id = ANY(ARRAY(SELECT id FROM purged))
 )
 SELECT count(*)::integer FROM purged;
 
@@ -435,3 +447,150 @@ ORDER BY created_at, id COLLATE "C";
 
 -- name: ApiKeyRevoke
 UPDATE {schema}.api_keys SET revoked_at = {now} WHERE id = @id AND revoked_at IS NULL;
+
+-- name: StepsList
+SELECT name, result, attempt, completed_at FROM {schema}.job_steps WHERE job_id = @job_id ORDER BY completed_at, name;
+
+-- name: StepSave
+-- Fenced by the lease like a log line; a step stored under the name keeps its result.
+WITH changed AS (
+    UPDATE {schema}.jobs SET updated_at = {now}
+    WHERE id = @job_id AND lease_token = @token AND state::integer = 2
+    RETURNING id, attempt, worker_id
+),
+saved AS (
+    INSERT INTO {schema}.job_steps (job_id, name, result, attempt, completed_at)
+    SELECT id, @name, @result, attempt, {now} FROM changed
+    ON CONFLICT (job_id, name) DO NOTHING
+    RETURNING job_id
+),
+recorded AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT c.id, {now}, 12, c.attempt, c.worker_id, @message FROM changed AS c JOIN saved AS s ON s.job_id = c.id
+)
+SELECT count(*) FROM changed;
+
+-- name: JobSuspend
+-- Fenced by the lease: the job awaits input without charging the attempt (as a release does) and its question is
+-- recorded, one per (job, key): an expired or cancelled one is asked afresh, an answered one is never touched. A
+-- requested cancellation ends the job cancelled instead, its question cancelled. SET expressions read the old row.
+WITH changed AS (
+    UPDATE {schema}.jobs SET state = CASE WHEN cancel_requested THEN 6 ELSE 3 END, attempt = attempt - 1,
+                             lease_expires_at = NULL, cancel_requested = false,
+                             finished_at = CASE WHEN cancel_requested THEN {now} END, updated_at = {now}
+    WHERE id = @job_id AND lease_token = @token AND state::integer = 2
+    RETURNING id, state, attempt + 1 AS asked_attempt, tenant, user_id, concurrency_key
+),
+asked AS (
+    INSERT INTO {schema}.interactions AS i (job_id, key, state, tenant, user_id, prompt, timeout, deadline, timeout_action,
+                                            default_answer, max_reasks, allowed_users, allowed_roles, asked_at)
+    SELECT id, @key, CASE WHEN state = 6 THEN 4 ELSE 1 END, tenant, user_id, @prompt, @timeout, {now} + @timeout, @action,
+           @default_answer, @max_reasks, @allowed_users, @allowed_roles, {now}
+    FROM changed
+    ON CONFLICT (job_id, key) DO UPDATE SET
+        state = excluded.state, prompt = excluded.prompt, timeout = excluded.timeout, deadline = excluded.deadline,
+        timeout_action = excluded.timeout_action, default_answer = excluded.default_answer, max_reasks = excluded.max_reasks,
+        escalations = 0, allowed_users = excluded.allowed_users, allowed_roles = excluded.allowed_roles,
+        asked_at = excluded.asked_at, answer = NULL, answered_at = NULL, answered_by = NULL
+    WHERE i.state <> 2
+),
+recorded AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT id, {now}, CASE WHEN state = 6 THEN 8 ELSE 13 END, asked_attempt, @actor,
+           CASE WHEN state = 6 THEN 'Cancelled: cancellation was requested while the attempt ran.' ELSE @message END
+    FROM changed
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' *')) AS n
+    FROM changed WHERE state = 6 AND concurrency_key IS NOT NULL
+)
+SELECT (SELECT state FROM changed), (SELECT concurrency_key IS NOT NULL FROM changed), {now}, (SELECT n FROM notified);
+
+-- name: InteractionAnswer
+-- Conditional on the question still pending: of two racing answers the second waits for the first's row lock, then
+-- finds it answered and changes nothing. The job goes from awaiting input to pending, due now, with its event.
+WITH answered AS (
+    UPDATE {schema}.interactions SET state = 2, answer = @answer, answered_at = {now}, answered_by = @actor
+    WHERE id = @id AND state::integer = 1
+    RETURNING job_id, key
+),
+resumed AS (
+    UPDATE {schema}.jobs AS j SET state = 1, run_at = {now}, updated_at = {now}
+    FROM answered AS a
+    WHERE j.id = a.job_id AND j.state::integer = 3
+    RETURNING j.id, j.queue
+),
+recorded AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT a.job_id, {now}, 14, j.attempt, @actor, 'Answered ''' || a.key || '''; the job is back in its queue.'
+    FROM answered AS a JOIN {schema}.jobs AS j ON j.id = a.job_id
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' ' || queue)) AS n
+    FROM resumed
+)
+SELECT (SELECT count(*) FROM answered), (SELECT state FROM {schema}.interactions WHERE id = @id),
+       (SELECT queue FROM resumed), {now}, (SELECT n FROM notified);
+
+-- name: InteractionsExpire
+-- Pending questions past their deadline, locked with SKIP LOCKED and rechecked on lock, so that concurrent sweepers
+-- never time one out twice; each changes once by its policy: the default answer (action 1; the job back to pending),
+-- a new deadline (action 2 with re-asks left), or expired (action 0, or 2 without re-asks left; the job failed).
+WITH due AS (
+    UPDATE {schema}.interactions SET
+        state       = CASE WHEN timeout_action = 1 THEN 2 WHEN timeout_action = 2 AND escalations < max_reasks THEN 1 ELSE 3 END,
+        answer      = CASE WHEN timeout_action = 1 THEN default_answer ELSE answer END,
+        answered_at = CASE WHEN timeout_action = 1 THEN {now} ELSE answered_at END,
+        answered_by = CASE WHEN timeout_action = 1 THEN 'timeout' ELSE answered_by END,
+        escalations = CASE WHEN timeout_action = 2 AND escalations < max_reasks THEN escalations + 1 ELSE escalations END,
+        deadline    = CASE WHEN timeout_action = 2 AND escalations < max_reasks THEN {now} + timeout ELSE deadline END
+    WHERE id = ANY(ARRAY(
+            SELECT id FROM {schema}.interactions WHERE state = 1 AND deadline < {now}
+            ORDER BY deadline LIMIT @limit
+            FOR UPDATE SKIP LOCKED))
+      AND state::integer = 1
+    RETURNING id, job_id, key, state, escalations, max_reasks
+),
+described AS (
+    SELECT d.*, 'No answer to ''' || d.key || ''' in time' ||
+                CASE WHEN d.state = 3 AND d.max_reasks > 0 THEN ' after ' || d.max_reasks || ' re-asks.' ELSE '.' END AS error
+    FROM due AS d
+),
+resumed AS (
+    UPDATE {schema}.jobs AS j SET state = 1, run_at = {now}, updated_at = {now}
+    FROM described AS d
+    WHERE j.id = d.job_id AND d.state = 2 AND j.state::integer = 3
+    RETURNING j.id, j.queue
+),
+failed AS (
+    UPDATE {schema}.jobs AS j SET state = 5, finished_at = {now}, last_error = d.error, updated_at = {now}
+    FROM described AS d
+    WHERE j.id = d.job_id AND d.state = 3 AND j.state::integer = 3
+    RETURNING j.id, j.concurrency_key
+),
+recorded AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)
+    SELECT e.job_id, {now}, e.kind, j.attempt, 'timeout', e.message
+    FROM (SELECT job_id, 0 AS ord, 15 AS kind,
+                 CASE state WHEN 2 THEN error || ' Answered with its default and back in its queue.'
+                            WHEN 1 THEN error || ' Asked again (escalation ' || escalations || ' of ' || max_reasks || ').'
+                            ELSE error || ' The job failed.' END AS message
+          FROM described
+          UNION ALL
+          SELECT job_id, 1, 6, error FROM described WHERE state = 3) AS e
+    JOIN {schema}.jobs AS j ON j.id = e.job_id
+    ORDER BY e.job_id, e.ord
+),
+notified AS (
+    SELECT count(pg_notify(@channel, @origin || ' r ' || (extract(epoch FROM {now}) * 1000000)::bigint || ' ' || queue)) AS n
+    FROM (SELECT DISTINCT queue FROM resumed
+          UNION ALL
+          SELECT '*' FROM failed WHERE concurrency_key IS NOT NULL HAVING count(*) > 0) AS ready
+)
+SELECT d.id, d.job_id, d.key, d.state, {now}, n.n
+FROM due AS d CROSS JOIN notified AS n;
+
+-- name: InteractionColumns
+i.id, i.job_id, j.kind, i.key, i.state, i.prompt, i.answer, i.tenant, i.user_id, i.allowed_users, i.allowed_roles,
+i.timeout_action, i.default_answer, i.max_reasks, i.timeout, i.escalations, i.asked_at, i.deadline, i.answered_at,
+i.answered_by

@@ -73,7 +73,8 @@ WHERE jobs.id = l.value ->> 0 AND jobs.lease_token = l.value ->> 1 AND jobs.stat
 RETURNING jobs.id, jobs.cancel_requested;
 
 -- name: ProgressSet
-UPDATE jobs SET progress_percent = @percent, progress_phase = @phase, progress_message = @message, updated_at = @now
+-- @keep_percent = 1 keeps the stored percentage (a step starting sets only its phase).
+UPDATE jobs SET progress_percent = CASE WHEN @keep_percent = 1 THEN progress_percent ELSE @percent END, progress_phase = @phase, progress_message = @message, updated_at = @now
 WHERE id = @job_id AND lease_token = @token AND state = 2;
 
 -- name: AttemptTouch
@@ -193,6 +194,12 @@ ORDER BY finished_at, id LIMIT @limit;
 -- @ids: JSON array of the job ids being purged.
 DELETE FROM job_events WHERE job_id IN (SELECT value FROM json_each(@ids));
 
+-- name: PurgeSteps
+DELETE FROM job_steps WHERE job_id IN (SELECT value FROM json_each(@ids));
+
+-- name: PurgeInteractions
+DELETE FROM interactions WHERE job_id IN (SELECT value FROM json_each(@ids));
+
 -- name: PurgeJobs
 -- The ids were picked in this transaction, under the one writer lock: no recheck of the state is needed (and a
 -- "state IN (...)" here would tempt SQLite into scanning jobs_finished instead of using the primary key).
@@ -286,3 +293,83 @@ id, secret_hash, name, user_id, tenant, roles, created_at, created_by, revoked_a
 
 -- name: ApiKeyRevoke
 UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL;
+
+-- name: StepsList
+SELECT name, result, attempt, completed_at FROM job_steps WHERE job_id = @job_id ORDER BY completed_at, rowid;
+
+-- name: StepSave
+-- Runs after AttemptTouch found the attempt's lease current. A step stored under the name keeps its result.
+INSERT INTO job_steps (job_id, name, result, attempt, completed_at)
+SELECT id, @name, @result, attempt, @now FROM jobs WHERE id = @job_id
+ON CONFLICT (job_id, name) DO NOTHING;
+
+-- name: SuspendEvent
+-- Runs before SuspendJob, while the job still runs under the token: the event carries the attempt that asked.
+INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+SELECT id, @now, CASE WHEN cancel_requested = 1 THEN 8 ELSE 13 END, attempt, @actor,
+       CASE WHEN cancel_requested = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.' ELSE @message END
+FROM jobs WHERE id = @job_id AND lease_token = @token AND state = 2;
+
+-- name: SuspendJob
+-- Awaiting input without charging the attempt, as a release does; a requested cancellation ends it cancelled instead.
+UPDATE jobs SET state = CASE WHEN cancel_requested = 1 THEN 6 ELSE 3 END, attempt = attempt - 1,
+                lease_expires_at = NULL, cancel_requested = 0,
+                finished_at = CASE WHEN cancel_requested = 1 THEN @now END, updated_at = @now
+WHERE id = @job_id AND lease_token = @token AND state = 2
+RETURNING state, concurrency_key, queue;
+
+-- name: InteractionAsk
+-- One interaction per (job, key): an expired or cancelled one is asked afresh; an answered one is never touched.
+INSERT INTO interactions (job_id, key, state, tenant, user_id, prompt, timeout, deadline, timeout_action, default_answer,
+                          max_reasks, allowed_users, allowed_roles, asked_at)
+SELECT id, @key, @state, tenant, user_id, @prompt, @timeout, @now + @timeout, @action, @default_answer,
+       @max_reasks, @allowed_users, @allowed_roles, @now
+FROM jobs WHERE id = @job_id
+ON CONFLICT (job_id, key) DO UPDATE SET
+    state = excluded.state, prompt = excluded.prompt, timeout = excluded.timeout, deadline = excluded.deadline,
+    timeout_action = excluded.timeout_action, default_answer = excluded.default_answer, max_reasks = excluded.max_reasks,
+    escalations = 0, allowed_users = excluded.allowed_users, allowed_roles = excluded.allowed_roles,
+    asked_at = excluded.asked_at, answer = NULL, answered_at = NULL, answered_by = NULL
+WHERE interactions.state <> 2;
+
+-- name: InteractionAnswer
+-- Conditional on the question still pending: of two racing answers exactly one changes the row.
+UPDATE interactions SET state = 2, answer = @answer, answered_at = @now, answered_by = @actor
+WHERE id = @id AND state = 1
+RETURNING job_id, key;
+
+-- name: InteractionStateFind
+SELECT state FROM interactions WHERE id = @id;
+
+-- name: JobResume
+-- An answered (or default-answered) question puts its job back in its queue, due now.
+UPDATE jobs SET state = 1, run_at = @now, updated_at = @now WHERE id = @job_id AND state = 3
+RETURNING queue;
+
+-- name: InteractionsExpire
+-- Pending questions past their deadline, oldest deadline first, each changed once by its policy: the default answer
+-- (action 1), a new deadline (action 2 with re-asks left), or expired (action 0, or 2 without re-asks left). Every
+-- SET expression reads the row as it was.
+UPDATE interactions SET
+    state       = CASE WHEN timeout_action = 1 THEN 2 WHEN timeout_action = 2 AND escalations < max_reasks THEN 1 ELSE 3 END,
+    answer      = CASE WHEN timeout_action = 1 THEN default_answer ELSE answer END,
+    answered_at = CASE WHEN timeout_action = 1 THEN @now ELSE answered_at END,
+    answered_by = CASE WHEN timeout_action = 1 THEN 'timeout' ELSE answered_by END,
+    escalations = CASE WHEN timeout_action = 2 AND escalations < max_reasks THEN escalations + 1 ELSE escalations END,
+    deadline    = CASE WHEN timeout_action = 2 AND escalations < max_reasks THEN @now + timeout ELSE deadline END
+WHERE id IN (SELECT id FROM interactions WHERE state = 1 AND deadline < @now ORDER BY deadline LIMIT CAST(@limit AS INTEGER))
+RETURNING id, job_id, key, state, escalations, max_reasks;
+
+-- name: JobFailAwaiting
+-- A question that expired dead-letters its job.
+UPDATE jobs SET state = 5, finished_at = @now, last_error = @message, updated_at = @now
+WHERE id = @job_id AND state = 3
+RETURNING queue, concurrency_key;
+
+-- name: InteractionsCancelForJob
+UPDATE interactions SET state = 4 WHERE job_id = @job_id AND state = 1;
+
+-- name: InteractionColumns
+i.id, i.job_id, j.kind, i.key, i.state, i.prompt, i.answer, i.tenant, i.user_id, i.allowed_users, i.allowed_roles,
+i.timeout_action, i.default_answer, i.max_reasks, i.timeout, i.escalations, i.asked_at, i.deadline, i.answered_at,
+i.answered_by

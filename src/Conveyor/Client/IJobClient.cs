@@ -64,4 +64,25 @@ public interface IJobClient
     /// narrow the counts to one owner.
     /// </summary>
     Task<JobStats> GetStatsAsync(string? tenant = null, string? user = null, TimeSpan? durationWindow = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one question a job asked; null when none has that id. Visibility (tenant, user) is the caller's to enforce with <see cref="InteractionInfo.Tenant"/> and <see cref="InteractionInfo.User"/>.</summary>
+    Task<InteractionInfo?> GetInteractionAsync(long interactionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists questions (an inbox: <c>State = Pending</c> with the caller's tenant and user), newest first, a page at a time.</summary>
+    /// <exception cref="JobValidationException">The page size is out of range or the cursor is malformed.</exception>
+    Task<InteractionPage> ListInteractionsAsync(InteractionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Answers a question as <paramref name="actor"/>: checks that the actor may answer
+    /// (<see cref="InteractionInfo.MayAnswer"/>; <see cref="InteractionAnswerOutcome.NotAllowed"/> otherwise), validates
+    /// the answer against the prompt, then records it and puts the job back in its queue, in one transaction that
+    /// applies only while the question is pending: of two racing answers exactly one is
+    /// <see cref="InteractionAnswerOutcome.Answered"/>, the other <see cref="InteractionAnswerOutcome.AlreadyAnswered"/>.
+    /// </summary>
+    /// <param name="interactionId">The question.</param>
+    /// <param name="answerJson">A JSON object with a property per question id (see <see cref="InteractionPrompt"/>).</param>
+    /// <param name="actor">Who answers; recorded as the answerer.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="JobValidationException">The answer does not fit the prompt; the field names the question (<c>answer.scope</c>).</exception>
+    Task<InteractionAnswerResult> AnswerAsync(long interactionId, string answerJson, JobPrincipal actor, CancellationToken cancellationToken = default);
 }

@@ -48,6 +48,12 @@ public sealed class ConveyorOptions
     public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How often unanswered questions past their deadline are looked for and their time-out policy applied. Default
+    /// 5 seconds; greater than zero. Every worker process sweeps; a time-out fires once however many do.
+    /// </summary>
+    public TimeSpan InteractionSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// On shutdown, how long running handlers may finish before they are cancelled and their jobs released.
     /// Default 20 seconds; not negative. Keep the host's own <c>HostOptions.ShutdownTimeout</c> (default 30 s)
     /// at least 10 seconds longer, so the release that follows is not cut short.

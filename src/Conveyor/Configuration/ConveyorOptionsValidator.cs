@@ -32,6 +32,8 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
             yield return $"PollInterval: must be greater than zero (is {o.PollInterval}).";
         if (o.ReaperInterval <= TimeSpan.Zero)
             yield return $"ReaperInterval: must be greater than zero (is {o.ReaperInterval}).";
+        if (o.InteractionSweepInterval <= TimeSpan.Zero)
+            yield return $"InteractionSweepInterval: must be greater than zero (is {o.InteractionSweepInterval}).";
         if (o.ShutdownTimeout < TimeSpan.Zero)
             yield return $"ShutdownTimeout: must not be negative (is {o.ShutdownTimeout}).";
         if (o.MaxPayloadBytes <= 0)

@@ -14,8 +14,14 @@ namespace Conveyor;
 /// handler's writes and the job's success commit together (the PostgreSQL store's <c>BeginTransactionAsync</c>).
 /// Once that committed, the attempt is over: progress, log, result and artefact calls throw
 /// <see cref="InvalidOperationException"/>, and the engine records nothing more, however the handler ends.
+/// <para>
+/// Handlers are replayed: a job runs again after a retry, a lost lease or an answer to a question. Wrap each phase
+/// in <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}})"/> so that a finished phase is not run
+/// again, and ask people with <see cref="AskAsync{TAnswer}(string, InteractionPrompt, TimeSpan, AskOptions?)"/>
+/// (see <c>docs/human-in-the-loop.md</c>).
+/// </para>
 /// </remarks>
-public abstract class JobContext
+public abstract partial class JobContext
 {
     private readonly RunningJob _run;
     private readonly IJobStore _store;

@@ -50,4 +50,16 @@ public enum JobEventKind
 
     /// <summary>The worker shut down and handed the job back without charging an attempt.</summary>
     Released = 11,
+
+    /// <summary>A step of the handler finished and its result was stored; the message names it.</summary>
+    StepCompleted = 12,
+
+    /// <summary>The handler asked a question and the job now awaits input; the message names the key and the deadline.</summary>
+    InputRequested = 13,
+
+    /// <summary>Someone answered the job's question (the actor) and the job went back to its queue.</summary>
+    InputReceived = 14,
+
+    /// <summary>A question's deadline passed; the message says what its policy did (failed, default answer, asked again).</summary>
+    InputTimedOut = 15,
 }

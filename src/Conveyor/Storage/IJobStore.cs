@@ -116,6 +116,49 @@ public interface IJobStore : IAsyncDisposable
     /// <summary>The id of the newest history event (0 when there is none): where a reader that wants only what comes next starts.</summary>
     Task<long> EventsLatestIdAsync(CancellationToken cancellationToken);
 
+    /// <summary>Reads a job's finished steps (<see cref="JobStep"/>), in the order they finished; empty for an unknown job.</summary>
+    Task<IReadOnlyList<JobStep>> JobStepsListAsync(long jobId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a finished step's result, with a <see cref="JobEventKind.StepCompleted"/> event, when the lease token is
+    /// current; returns false, changing nothing, when it is not. A step already stored under the name keeps its result.
+    /// </summary>
+    Task<bool> JobStepSaveAsync(JobStepSaveParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Suspends a running attempt on a question, in one transaction fenced by the lease: records the interaction
+    /// (pending, deadline = now + timeout; one per job and key: an expired or cancelled one of the key is asked afresh,
+    /// an answered one is left alone), moves the job to awaiting input without charging the attempt (attempt − 1, as a
+    /// release does), clears the lease, and writes <see cref="JobEventKind.InputRequested"/>. A job whose cancellation
+    /// was requested ends cancelled instead, its interaction cancelled. A stale lease changes nothing.
+    /// </summary>
+    Task<JobSuspendOutcome> JobSuspendAsync(JobSuspendParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records an answer in one transaction, conditional on the interaction being pending, so that of two racing answers
+    /// exactly one applies: the answer and its actor, the job from awaiting input to pending (run_at = now) with a
+    /// <see cref="JobEventKind.InputReceived"/> event, and the signal that wakes its queue. Returns
+    /// <see cref="InteractionAnswerOutcome.Answered"/>, <see cref="InteractionAnswerOutcome.AlreadyAnswered"/>,
+    /// <see cref="InteractionAnswerOutcome.Closed"/> or <see cref="InteractionAnswerOutcome.NotFound"/>; the caller
+    /// validates the answer and checks who may give it first.
+    /// </summary>
+    Task<InteractionAnswerOutcome> InteractionAnswerAsync(InteractionAnswerParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies the time-out policy of up to <see cref="InteractionsExpireParams.Limit"/> pending interactions whose
+    /// deadline passed, in one conditional statement (or transaction), so that a time-out fires once however many
+    /// sweepers run: fail (interaction expired, job failed), use the default (answered by <c>timeout</c>, job pending)
+    /// or re-ask (a new deadline, escalations + 1; after the maximum, fail). Each writes
+    /// <see cref="JobEventKind.InputTimedOut"/> (and <see cref="JobEventKind.Failed"/> when the job fails).
+    /// </summary>
+    Task<IReadOnlyList<ExpiredInteraction>> InteractionsExpireAsync(InteractionsExpireParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Reads one interaction, or null when none has that id.</summary>
+    Task<InteractionInfo?> InteractionGetAsync(long interactionId, CancellationToken cancellationToken);
+
+    /// <summary>Lists interactions matching a filter, newest first, one page at a time.</summary>
+    Task<InteractionPage> InteractionsListAsync(InteractionQuery query, CancellationToken cancellationToken);
+
     /// <summary>Stores a new API key; the store stamps <see cref="ApiKeyRecord.CreatedAt"/>.</summary>
     /// <exception cref="InvalidOperationException">A key with the same id exists.</exception>
     Task ApiKeyInsertAsync(ApiKeyRecord key, CancellationToken cancellationToken);

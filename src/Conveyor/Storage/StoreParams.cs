@@ -152,7 +152,11 @@ public sealed record JobsHeartbeatResult(IReadOnlyList<long> Lost, IReadOnlyList
 /// <summary>Parameters of <see cref="IJobStore.JobProgressSetAsync"/>.</summary>
 /// <param name="Lease">The lease the write is fenced by.</param>
 /// <param name="Progress">The progress to record.</param>
-public sealed record JobProgressSetParams(JobLease Lease, JobProgress Progress);
+public sealed record JobProgressSetParams(JobLease Lease, JobProgress Progress)
+{
+    /// <summary>Keep the stored percentage and replace only the phase and message (a step starting sets its phase this way).</summary>
+    public bool KeepPercent { get; init; }
+}
 
 /// <summary>Parameters of <see cref="IJobStore.JobLogAppendAsync"/>.</summary>
 /// <param name="Lease">The lease the write is fenced by.</param>

@@ -118,4 +118,7 @@ internal static class JobMetrics
 
     /// <summary>The <c>outcome</c> tag of an attempt whose lease was lost: its ending was discarded.</summary>
     public const string LostOutcome = "lost";
+
+    /// <summary>The outcome of an attempt that suspended its job on a question (awaiting input).</summary>
+    public const string SuspendedOutcome = "suspended";
 }

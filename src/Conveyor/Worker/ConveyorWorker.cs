@@ -1,3 +1,4 @@
+using Conveyor.HumanInput;
 using Conveyor.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Worker;
 
 /// <summary>
-/// The worker host: one claim loop per queue with slots, one heartbeat loop, one reaper, one retention loop
+/// The worker host: one claim loop per queue with slots, one heartbeat loop, one reaper, one sweeper of unanswered
+/// questions past their deadline, one retention loop
 /// (it purges only while this process leads retention), one completion batcher. Stops gracefully: claims no
 /// more, lets handlers finish within the shutdown timeout, then cancels the rest and hands their jobs back
 /// without charging an attempt.
@@ -55,6 +57,7 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
             _claimLoops.Add(Task.Run(() => processor.RunAsync(_stopClaiming.Token)));
         _maintenanceLoops.Add(Task.Run(() => new LeaseKeeper(_options, _store, _running, _time, _logger).RunAsync(_stopMaintenance.Token)));
         _maintenanceLoops.Add(Task.Run(() => new Reaper(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));
+        _maintenanceLoops.Add(Task.Run(() => new InteractionSweeper(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));
         if (_options.Retention.Enabled)
             _maintenanceLoops.Add(Task.Run(() => new Retention(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));
         _logger.LogInformation("Conveyor worker {WorkerId} started on queues {Queues}", _options.WorkerId, string.Join(", ", _processors.Keys));

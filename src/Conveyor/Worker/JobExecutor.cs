@@ -52,6 +52,7 @@ internal sealed class JobExecutor
     private void Observe(RunningJob run, JobCompletion? completion, Exception? error, long started, Activity? activity)
     {
         var outcome = completion is not null ? JobMetrics.OutcomeName(completion.Outcome)
+            : run.IsSuspended ? JobMetrics.SuspendedOutcome
             : run.IsCompleted ? JobMetrics.OutcomeName(JobOutcome.Succeeded)
             : JobMetrics.LostOutcome;
         if (started != 0)
@@ -77,7 +78,8 @@ internal sealed class JobExecutor
             var invoker = _invokers.GetOrAdd(claim.Kind, static (_, t) => HandlerInvoker.Create(t), type);
             await using var scope = _scopes.CreateAsyncScope();
             var context = await invoker.InvokeAsync(run, scope.ServiceProvider, _store, _options.SerializerOptions);
-            completion = run.IsCompleted ? null : new JobCompletion
+            // A handler that swallowed its suspension still ends here: the store already ended the attempt.
+            completion = run.IsCompleted || run.IsSuspended ? null : new JobCompletion
             {
                 Lease = run.Lease,
                 Outcome = JobOutcome.Succeeded,
@@ -85,6 +87,12 @@ internal sealed class JobExecutor
                 Result = context.ResultJson,
                 Artifacts = context.Artifacts is { Count: > 0 } artifacts ? artifacts : null,
             };
+        }
+        catch (Exception) when (run.IsSuspended)
+        {
+            // The job awaits input (or was cancelled on suspension): not a failure, nothing to write, nothing to retry.
+            _logger.LogDebug("Job {JobId} attempt {Attempt} suspended awaiting input", claim.Id, claim.Attempt);
+            completion = null;
         }
         catch (Exception e) when (run.IsCompleted)
         {

@@ -17,6 +17,7 @@ internal sealed class RunningJob : IDisposable
 {
     private int _reason;
     private int _completed;
+    private int _suspended;
 
     public RunningJob(ClaimedJob claim, string workerId)
     {
@@ -38,6 +39,12 @@ internal sealed class RunningJob : IDisposable
 
     /// <summary>Records that the attempt's end was committed; false when it already was.</summary>
     public bool MarkCompleted() => Interlocked.Exchange(ref _completed, 1) == 0;
+
+    /// <summary>True once the attempt suspended the job on a question: the store has ended the attempt; nothing more is written.</summary>
+    public bool IsSuspended => Volatile.Read(ref _suspended) != 0;
+
+    /// <summary>Records that the store suspended the job (or cancelled it on suspension).</summary>
+    public void MarkSuspended() => Volatile.Write(ref _suspended, 1);
 
     public JobLease Lease { get; }
 

@@ -13,6 +13,13 @@ public sealed class Probe
 
     public TaskCompletionSource Gate { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>How many times each named thing ran (for example "12:refine", a step of job 12).</summary>
+    public ConcurrentDictionary<string, int> Counts { get; } = new();
+
+    public void Count(string name) => Counts.AddOrUpdate(name, 1, (_, n) => n + 1);
+
+    public int CountOf(string name) => Counts.GetValueOrDefault(name);
+
     private int _active;
     private int _maxActive;
 

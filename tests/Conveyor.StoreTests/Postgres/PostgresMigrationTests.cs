@@ -118,7 +118,7 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
         var store = _factory.Open(schema);
         await store.MigrateAsync(CancellationToken.None);
 
-        Assert.Equal(4, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(PostgresJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
         Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'jobs_tenant_waiting'"));
         var bound = new TenantBound(3, TimeSpan.FromSeconds(1));
         NewJob Job(string? tenant) => new() { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = new JobPrincipal(null, tenant, []) };
@@ -126,6 +126,40 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
         var full = await Assert.ThrowsAsync<TenantFullException>(() => store.JobsInsertAsync(new JobsInsertParams([Job("acme")]) { TenantBound = bound }, CancellationToken.None));
         Assert.Equal(("acme", 3), (full.Tenant, full.MaxWaiting));
         Assert.Equal(2, (await store.JobsInsertAsync(new JobsInsertParams([Job(null), Job(null)]) { TenantBound = bound }, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task A_version_4_schema_is_upgraded_by_migration_0005_and_its_running_jobs_can_store_steps_and_ask()
+    {
+        var schema = _factory.NewLocation();
+        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            var sql = $"CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".conveyor_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);" +
+                string.Concat(PostgresJobStore.Migrations.Where(m => m.Version <= 4).Select(m =>
+                    m.Sql.Replace("{schema_name}", schema, StringComparison.Ordinal).Replace("{schema}", $"\"{schema}\"", StringComparison.Ordinal) +
+                    $";\nINSERT INTO \"{schema}\".conveyor_schema VALUES ({m.Version}, '{m.Name}', now());\n")) +
+                $"INSERT INTO \"{schema}\".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, tenant, user_id, created_at, updated_at) VALUES " +
+                "('k', 'default', 1, 2, '{}', now(), now(), 3, 'acme', 'ada', now(), now());";
+            await using var create = new NpgsqlCommand(sql, connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var store = _factory.Open(schema);
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(PostgresJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'interactions_deadline'"));
+        var claimed = Assert.Single(await store.JobsClaimAsync(new JobsClaimParams("default", 1, "w", TimeSpan.FromMinutes(1)), CancellationToken.None));
+        var lease = new JobLease(claimed.Id, claimed.LeaseToken);
+        Assert.True(await store.JobStepSaveAsync(new JobStepSaveParams(lease, "one", "1"), CancellationToken.None));
+        Assert.Equal(JobSuspendOutcome.Suspended, await store.JobSuspendAsync(new JobSuspendParams
+        {
+            Lease = lease, Key = "q", PromptJson = new InteractionPrompt("t", [InteractionQuestion.Text("a", "a")]).ToJson(),
+            Timeout = TimeSpan.FromHours(1), TimeoutPolicy = InteractionTimeoutPolicy.Fail,
+        }, CancellationToken.None));
+        var question = Assert.Single((await store.InteractionsListAsync(new InteractionQuery { Tenant = "acme", User = "ada" }, CancellationToken.None)).Interactions);
+        Assert.Equal(InteractionAnswerOutcome.Answered, await store.InteractionAnswerAsync(new InteractionAnswerParams(question.Id, """{"a":"x"}""", "ada"), CancellationToken.None));
     }
 
     [Theory]

@@ -57,6 +57,14 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         Assert.True(plans["EventsFeed"].Contains("job_events_pkey", StringComparison.Ordinal), plans["EventsFeed"]);
         Assert.Contains("jobs_pkey", plans["EventsFeed"], StringComparison.Ordinal);
         Assert.False(plans["EventsFeed"].Contains("job_events_job", StringComparison.Ordinal), plans["EventsFeed"]);
+        // Human input: a step is fenced by primary key; an answer finds its question and its job by primary key; the
+        // time-out sweep reads only pending questions past their deadline (interactions_deadline), never every question.
+        Assert.Contains("jobs_pkey", plans["StepSave"], StringComparison.Ordinal);
+        Assert.Contains("interactions_pkey", plans["InteractionAnswer"], StringComparison.Ordinal);
+        Assert.Contains("jobs_pkey", plans["InteractionAnswer"], StringComparison.Ordinal);
+        Assert.Contains("interactions_deadline", plans["InteractionsExpire"], StringComparison.Ordinal);
+        foreach (var name in new[] { "InteractionAnswer", "InteractionsExpire" })
+            Assert.False(plans[name].Contains("Seq Scan on interactions", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
         // The bounds' counts inside an insert: a range of jobs_claim per queue, of jobs_tenant_waiting per tenant.
         Assert.True(plans["QueuesWaitingCount"].Contains("jobs_claim", StringComparison.Ordinal), plans["QueuesWaitingCount"]);
         Assert.True(plans["TenantsWaitingCount"].Contains("Index Only Scan using jobs_tenant_waiting", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
@@ -107,6 +115,9 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             await store.JobsPurgeAsync(new JobsPurgeParams(TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1), 100), CancellationToken.None);
             await store.QueuesListAsync(CancellationToken.None);
             await store.EventsFeedAsync(new EventsFeedParams(0, 100), CancellationToken.None);
+            await store.JobStepSaveAsync(new JobStepSaveParams(lease, "s", "1"), CancellationToken.None);
+            await store.InteractionAnswerAsync(new InteractionAnswerParams(1, "{}", "a"), CancellationToken.None);
+            await store.InteractionsExpireAsync(new InteractionsExpireParams(100), CancellationToken.None);
             // Bounded inserts of two jobs where one may wait: each counts its queue and its tenant, then is refused.
             NewJob[] two = [.. Enumerable.Repeat(new NewJob { Kind = "k", Queue = "q", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.For("u", "t") }, 2)];
             await Assert.ThrowsAsync<QueueFullException>(() => store.JobsInsertAsync(
@@ -147,6 +158,9 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["JobsPurge"] = "history AS (",
             ["QueuesList"] = "AS awaiting",
             ["EventsFeed"] = "WHERE id > $1",
+            ["StepSave"] = "saved AS (",
+            ["InteractionAnswer"] = "answered AS (",
+            ["InteractionsExpire"] = "described AS (",
             ["QueuesWaitingCount"] = "WHERE queue = q AND state = 1",
             ["TenantsWaitingCount"] = "WHERE tenant = t AND state = 1",
         };

@@ -17,7 +17,8 @@ public sealed class PostgresRetentionTests : PostgresStoreTestBase
     [InlineData("force_generic_plan")]
     public async Task Purge_on_a_large_analyzed_table_reads_the_finished_index_and_the_history_index_never_a_whole_table(string planCacheMode)
     {
-        // 100,000 jobs, most finished long ago in every terminal state, with three events each; statistics from ANALYZE.
+        // 100,000 jobs, most finished long ago in every terminal state, with three events each, and steps and a question for
+        // a quarter of them; statistics from ANALYZE.
         await using var connection = new NpgsqlConnection(Factory.ConnectionString);
         await connection.OpenAsync();
         await ExecAsync(connection, $$"""
@@ -27,8 +28,14 @@ public sealed class PostgresRetentionTests : PostgresStoreTestBase
             FROM generate_series(1, 100000) AS i;
             INSERT INTO "{{Store.Schema}}".job_events (job_id, at, kind, attempt)
             SELECT id, now(), k, 1 FROM "{{Store.Schema}}".jobs, generate_series(0, 2) AS k;
+            INSERT INTO "{{Store.Schema}}".job_steps (job_id, name, result, attempt, completed_at)
+            SELECT id, 'step-' || k, '{}', 1, now() FROM "{{Store.Schema}}".jobs, generate_series(1, 2) AS k WHERE id % 4 = 0;
+            INSERT INTO "{{Store.Schema}}".interactions (job_id, key, state, prompt, timeout, deadline, timeout_action, asked_at)
+            SELECT id, 'ask', 2, '{}', interval '1 hour', now(), 0, now() FROM "{{Store.Schema}}".jobs WHERE id % 4 = 0;
             ANALYZE "{{Store.Schema}}".jobs;
             ANALYZE "{{Store.Schema}}".job_events;
+            ANALYZE "{{Store.Schema}}".job_steps;
+            ANALYZE "{{Store.Schema}}".interactions;
             SET plan_cache_mode = {{planCacheMode}};
             """);
 
@@ -49,6 +56,8 @@ public sealed class PostgresRetentionTests : PostgresStoreTestBase
         Assert.False(text.Contains("Seq Scan", StringComparison.Ordinal), text);
         Assert.Contains("jobs_finished", text, StringComparison.Ordinal);
         Assert.Contains("job_events_job", text, StringComparison.Ordinal);
+        Assert.Contains("job_steps_pkey", text, StringComparison.Ordinal);
+        Assert.Contains("interactions_job_key", text, StringComparison.Ordinal);
     }
 
     [Fact]

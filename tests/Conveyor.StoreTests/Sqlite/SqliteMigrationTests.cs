@@ -116,7 +116,7 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = path });
         await store.MigrateAsync(CancellationToken.None);
 
-        Assert.Equal(5, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(SqliteJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
         Assert.Equal(1, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'jobs_tenant_waiting'"));
         var bound = new TenantBound(3, TimeSpan.FromSeconds(1));
         NewJob Job(string? tenant) => new() { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = new JobPrincipal(null, tenant, []) };
@@ -124,6 +124,38 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         var full = await Assert.ThrowsAsync<TenantFullException>(() => store.JobsInsertAsync(new JobsInsertParams([Job("acme")]) { TenantBound = bound }, CancellationToken.None));
         Assert.Equal(("acme", 3), (full.Tenant, full.MaxWaiting));
         Assert.Equal(2, (await store.JobsInsertAsync(new JobsInsertParams([Job(null), Job(null)]) { TenantBound = bound }, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task A_version_5_database_is_upgraded_by_migration_0006_and_its_running_jobs_can_store_steps_and_ask()
+    {
+        var path = _factory.NewLocation();
+        using (var v5 = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            v5.Open();
+            using var create = v5.CreateCommand();
+            create.CommandText = "CREATE TABLE conveyor_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);" +
+                string.Concat(SqliteJobStore.Migrations.Where(m => m.Version <= 5).Select(m => m.Sql + $";\nINSERT INTO conveyor_schema VALUES ({m.Version}, '{m.Name}', 0);\n")) +
+                "INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, tenant, user_id, created_at, updated_at) " +
+                "VALUES ('k', 'default', 1, 2, '{}', 0, 0, 3, 'acme', 'ada', 0, 0);";
+            create.ExecuteNonQuery();
+        }
+
+        await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = path });
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(SqliteJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'interactions_deadline'"));
+        var claimed = Assert.Single(await store.JobsClaimAsync(new JobsClaimParams("default", 1, "w", TimeSpan.FromMinutes(1)), CancellationToken.None));
+        var lease = new JobLease(claimed.Id, claimed.LeaseToken);
+        Assert.True(await store.JobStepSaveAsync(new JobStepSaveParams(lease, "one", "1"), CancellationToken.None));
+        Assert.Equal(JobSuspendOutcome.Suspended, await store.JobSuspendAsync(new JobSuspendParams
+        {
+            Lease = lease, Key = "q", PromptJson = new InteractionPrompt("t", [InteractionQuestion.Text("a", "a")]).ToJson(),
+            Timeout = TimeSpan.FromHours(1), TimeoutPolicy = InteractionTimeoutPolicy.Fail,
+        }, CancellationToken.None));
+        var question = Assert.Single((await store.InteractionsListAsync(new InteractionQuery { Tenant = "acme", User = "ada" }, CancellationToken.None)).Interactions);
+        Assert.Equal(InteractionAnswerOutcome.Answered, await store.InteractionAnswerAsync(new InteractionAnswerParams(question.Id, """{"a":"x"}""", "ada"), CancellationToken.None));
     }
 
     private static long Scalar(string path, string sql)
