@@ -69,6 +69,7 @@ public sealed partial class PostgresJobStore
         {
             set.Parameters.Add(new Npgsql.NpgsqlParameter<string>("queue", NpgsqlDbType.Text) { TypedValue = parameters.Queue });
             set.Parameters.AddWithValue("paused", parameters.Paused);
+            set.Parameters.Add(new Npgsql.NpgsqlParameter<string?>("actor", NpgsqlDbType.Text) { TypedValue = parameters.Actor });
             await using var r = await set.ExecuteReaderAsync(cancellationToken);
             await r.ReadAsync(cancellationToken);
             now = r.GetFieldValue<DateTimeOffset>(0);

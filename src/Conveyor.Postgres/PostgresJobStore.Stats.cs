@@ -18,7 +18,8 @@ public sealed partial class PostgresJobStore
         while (await r.ReadAsync(cancellationToken))
         {
             TimeSpan? oldest = r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(8) - r.GetFieldValue<DateTimeOffset>(6);
-            queues.Add(new QueueInfo(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), oldest, r.GetBoolean(7), r.GetInt64(9)));
+            queues.Add(new QueueInfo(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), oldest, r.GetBoolean(7), r.GetInt64(9),
+                r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11)));
         }
         return queues;
     }

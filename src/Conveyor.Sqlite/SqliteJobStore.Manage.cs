@@ -71,6 +71,7 @@ public sealed partial class SqliteJobStore
             var set = Named("QueueSetPaused");
             set.Parameters.AddWithValue("@queue", parameters.Queue);
             set.Parameters.AddWithValue("@paused", parameters.Paused ? 1 : 0);
+            set.Parameters.AddWithValue("@actor", (object?)parameters.Actor ?? DBNull.Value);
             set.Parameters.AddWithValue("@now", now);
             return set.ExecuteNonQuery();
         }, cancellationToken);

@@ -19,7 +19,8 @@ public sealed partial class SqliteJobStore
         while (await r.ReadAsync(cancellationToken))
         {
             queues.Add(new QueueInfo(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
-                r.IsDBNull(6) ? null : TimeSpan.FromTicks((now - r.GetInt64(6)) * 10), r.GetInt64(7) != 0, r.GetInt64(8)));
+                r.IsDBNull(6) ? null : TimeSpan.FromTicks((now - r.GetInt64(6)) * 10), r.GetInt64(7) != 0, r.GetInt64(8),
+                r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : Micros.ToInstant(r.GetInt64(10))));
         }
         return queues;
     }

@@ -185,6 +185,7 @@ public sealed class JobApiTests : IAsyncLifetime
         var queues = await (await admin.GetAsync("/v1/queues")).JsonAsync();
         var def = queues.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "default");
         Assert.True(def.GetProperty("paused").GetBoolean());
+        Assert.Equal("admin", def.GetProperty("pausedBy").GetString());
         Assert.Equal(1, def.GetProperty("pending").GetInt64());
         Assert.Contains(queues.GetProperty("queues").EnumerateArray(), q => q.GetProperty("name").GetString() == "bounded");
 

@@ -286,8 +286,8 @@ SELECT (SELECT queue FROM changed), (SELECT state FROM {schema}.jobs WHERE id = 
 
 -- name: QueueSetPaused
 WITH saved AS (
-    INSERT INTO {schema}.queues (name, paused, updated_at) VALUES (@queue, @paused, {now})
-    ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
+    INSERT INTO {schema}.queues (name, paused, updated_at, changed_by) VALUES (@queue, @paused, {now}, @actor)
+    ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at, changed_by = excluded.changed_by
     RETURNING paused
 ),
 notified AS (
@@ -379,7 +379,9 @@ WITH counts AS (
 )
 SELECT c.name, sum(c.pending)::bigint, sum(c.scheduled)::bigint, sum(c.running)::bigint, sum(c.awaiting)::bigint,
        sum(c.failed)::bigint, min(c.oldest),
-       coalesce((SELECT q.paused FROM {schema}.queues AS q WHERE q.name = c.name), false), {now}, sum(c.stuck)::bigint
+       coalesce((SELECT q.paused FROM {schema}.queues AS q WHERE q.name = c.name), false), {now}, sum(c.stuck)::bigint,
+       (SELECT q.changed_by FROM {schema}.queues AS q WHERE q.name = c.name AND q.paused),
+       (SELECT q.updated_at FROM {schema}.queues AS q WHERE q.name = c.name AND q.paused)
 FROM counts AS c
 GROUP BY c.name
 ORDER BY c.name COLLATE "C";

@@ -66,9 +66,10 @@ internal sealed record EventDto(long Id, long JobId, string JobType, string Queu
 
 internal sealed record EventPageDto(IReadOnlyList<EventDto> Events, long LastEventId);
 
-internal sealed record QueueDto(string Name, long Pending, long Scheduled, long Running, long Stuck, long AwaitingInput, long Failed, double? OldestPendingAgeSeconds, bool Paused)
+internal sealed record QueueDto(string Name, long Pending, long Scheduled, long Running, long Stuck, long AwaitingInput, long Failed, double? OldestPendingAgeSeconds, bool Paused,
+    string? PausedBy, DateTimeOffset? PausedAt)
 {
-    public static QueueDto From(QueueInfo q) => new(q.Name, q.Pending, q.Scheduled, q.Running, q.Stuck, q.AwaitingInput, q.Failed, q.OldestPendingAge?.TotalSeconds, q.Paused);
+    public static QueueDto From(QueueInfo q) => new(q.Name, q.Pending, q.Scheduled, q.Running, q.Stuck, q.AwaitingInput, q.Failed, q.OldestPendingAge?.TotalSeconds, q.Paused, q.PausedBy, q.PausedAt);
 }
 
 internal sealed record DurationDto(long Count, double? AverageSeconds, double? P95Seconds)

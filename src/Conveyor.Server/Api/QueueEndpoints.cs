@@ -30,7 +30,7 @@ internal static class QueueEndpoints
             return Problems.Forbidden("Only an admin key can pause or resume a queue, which affects every tenant.");
         try
         {
-            await client.SetQueuePausedAsync(name, paused, http.RequestAborted);
+            await client.SetQueuePausedAsync(name, paused, caller.User, http.RequestAborted);
         }
         catch (JobValidationException)
         {

@@ -154,8 +154,8 @@ WHERE id = @job_id AND state = 5
 RETURNING queue;
 
 -- name: QueueSetPaused
-INSERT INTO queues (name, paused, updated_at) VALUES (@queue, @paused, @now)
-ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at;
+INSERT INTO queues (name, paused, updated_at, changed_by) VALUES (@queue, @paused, @now, @actor)
+ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at, changed_by = excluded.changed_by;
 
 -- name: JobColumns
 id, kind, queue, state, priority, payload, run_at, attempt, max_attempts, concurrency_key, idempotency_key,
@@ -222,7 +222,8 @@ DELETE FROM leaders WHERE name = @name AND holder = @holder;
 -- awaiting input from jobs_awaiting, failed from jobs_failed; and every queue with a stored flag, even one without
 -- jobs. oldest is the earliest run_at of a ready job.
 SELECT c.name, sum(c.pending), sum(c.scheduled), sum(c.running), sum(c.awaiting), sum(c.failed), min(c.oldest),
-       coalesce((SELECT q.paused FROM queues AS q WHERE q.name = c.name), 0), sum(c.stuck)
+       coalesce((SELECT q.paused FROM queues AS q WHERE q.name = c.name), 0), sum(c.stuck),
+       (SELECT q.changed_by FROM queues AS q WHERE q.name = c.name AND q.paused), (SELECT q.updated_at FROM queues AS q WHERE q.name = c.name AND q.paused)
 FROM (
     SELECT queue AS name, sum(run_at <= @now) AS pending, sum(run_at > @now) AS scheduled, 0 AS running,
            0 AS awaiting, 0 AS failed, min(CASE WHEN run_at <= @now THEN run_at END) AS oldest, 0 AS stuck

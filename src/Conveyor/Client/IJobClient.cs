@@ -54,9 +54,9 @@ public interface IJobClient
     /// </summary>
     Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Pauses a queue (it keeps accepting jobs, none is claimed) or resumes it.</summary>
+    /// <summary>Pauses a queue (it keeps accepting jobs, none is claimed) or resumes it; <paramref name="actor"/> is kept with the queue.</summary>
     /// <exception cref="JobValidationException">The queue is neither configured nor known to the store.</exception>
-    Task SetQueuePausedAsync(string queue, bool paused, CancellationToken cancellationToken = default);
+    Task SetQueuePausedAsync(string queue, bool paused, string? actor = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Counts jobs by state and type, counts stuck jobs, and measures the run time of jobs that succeeded within

@@ -13,13 +13,13 @@ internal sealed partial class JobClient
         return [.. byName.Values.OrderBy(q => q.Name, StringComparer.Ordinal)];
     }
 
-    public async Task SetQueuePausedAsync(string queue, bool paused, CancellationToken cancellationToken = default)
+    public async Task SetQueuePausedAsync(string queue, bool paused, string? actor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
         var store = await _store.GetAsync(cancellationToken);
         if (!_options.Queues.ContainsKey(queue) && !(await store.QueuesListAsync(cancellationToken)).Any(q => q.Name == queue))
             throw new JobValidationException("queue", $"'{queue}' is neither configured nor holds any job.");
-        await store.QueueSetPausedAsync(new QueueSetPausedParams(queue, paused), cancellationToken);
+        await store.QueueSetPausedAsync(new QueueSetPausedParams(queue, paused, actor), cancellationToken);
     }
 
     public async Task<JobStats> GetStatsAsync(string? tenant = null, string? user = null, TimeSpan? durationWindow = null, CancellationToken cancellationToken = default)

@@ -10,7 +10,10 @@ namespace Conveyor;
 /// <param name="OldestPendingAge">How long the longest-ready pending job has been ready; null when none is.</param>
 /// <param name="Paused">True when no job is claimed from the queue.</param>
 /// <param name="Stuck">Running jobs whose lease already expired (their worker died or stalled; the reaper will recover them).</param>
-public sealed record QueueInfo(string Name, long Pending, long Scheduled, long Running, long AwaitingInput, long Failed, TimeSpan? OldestPendingAge, bool Paused, long Stuck);
+/// <param name="PausedBy">While paused: who paused it, if the pause named someone.</param>
+/// <param name="PausedAt">While paused: when it was paused, by the store's clock.</param>
+public sealed record QueueInfo(string Name, long Pending, long Scheduled, long Running, long AwaitingInput, long Failed, TimeSpan? OldestPendingAge, bool Paused, long Stuck,
+    string? PausedBy = null, DateTimeOffset? PausedAt = null);
 
 /// <summary>Counts and durations over the jobs a store holds.</summary>
 /// <param name="States">Jobs by state; every state is present.</param>

@@ -241,7 +241,8 @@ public sealed record JobEventsListParams(long JobId, long AfterEventId = 0, int 
 /// <summary>Parameters of <see cref="IJobStore.QueueSetPausedAsync"/>.</summary>
 /// <param name="Queue">The queue.</param>
 /// <param name="Paused">True to pause, false to resume.</param>
-public sealed record QueueSetPausedParams(string Queue, bool Paused);
+/// <param name="Actor">Who pauses or resumes, kept with the queue and shown while it is paused.</param>
+public sealed record QueueSetPausedParams(string Queue, bool Paused, string? Actor = null);
 
 /// <summary>Parameters of <see cref="IJobStore.JobsPurgeAsync"/>: how long each terminal state is kept, and the batch size.</summary>
 /// <remarks>

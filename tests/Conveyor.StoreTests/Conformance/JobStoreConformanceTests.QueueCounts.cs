@@ -37,7 +37,7 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         Assert.Equal(
             [
                 new QueueInfo("a", Pending: 2, Scheduled: 1, Running: 1, AwaitingInput: 0, Failed: 1, TimeSpan.FromMinutes(11), Paused: false, Stuck: 1),
-                new QueueInfo("b", 0, 0, 0, 0, 0, null, Paused: true, 0),
+                new QueueInfo("b", 0, 0, 0, 0, 0, null, Paused: true, 0, PausedAt: Start),
                 new QueueInfo("c", 0, 1, 0, 0, 0, null, false, 0),
             ],
             await QueuesAsync());
@@ -47,7 +47,7 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         Assert.Equal(
             [
                 new QueueInfo("a", 3, 0, 1, 0, 1, TimeSpan.FromMinutes(16), false, 1),
-                new QueueInfo("b", 0, 0, 0, 0, 0, null, true, 0),
+                new QueueInfo("b", 0, 0, 0, 0, 0, null, true, 0, PausedAt: Start),
                 new QueueInfo("c", 1, 0, 0, 0, 0, TimeSpan.FromMinutes(1), false, 0),
             ],
             await QueuesAsync());
@@ -60,9 +60,24 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         await InsertAsync(Job(queue: "mail"));
         await SetPausedAsync("mail", paused: true);
 
-        Assert.Equal([new QueueInfo("mail", 1, 0, 0, 0, 0, TimeSpan.Zero, true, 0)], await QueuesAsync());
+        Assert.Equal([new QueueInfo("mail", 1, 0, 0, 0, 0, TimeSpan.Zero, true, 0, PausedAt: Start)], await QueuesAsync());
 
         await SetPausedAsync("mail", paused: false);
         Assert.False(Assert.Single(await QueuesAsync()).Paused);
+    }
+
+    [Fact]
+    public async Task A_paused_queue_shows_who_paused_it_and_when_until_it_is_resumed()
+    {
+        await InsertAsync(Job(queue: "mail"));
+        Time.Advance(TimeSpan.FromMinutes(3));
+        await Store.QueueSetPausedAsync(new QueueSetPausedParams("mail", true, "olga"), CancellationToken.None);
+
+        var paused = Assert.Single(await QueuesAsync());
+        Assert.Equal(("olga", Start.AddMinutes(3)), (paused.PausedBy, paused.PausedAt));
+
+        await Store.QueueSetPausedAsync(new QueueSetPausedParams("mail", false, "ivan"), CancellationToken.None);
+        var resumed = Assert.Single(await QueuesAsync());
+        Assert.Equal((false, null, null), (resumed.Paused, resumed.PausedBy, resumed.PausedAt));
     }
 }
