@@ -64,15 +64,16 @@ internal static class InteractionEndpoints
         for (var pages = 0; pages < MaxScannedPages; pages++)
         {
             var page = await client.ListInteractionsAsync(query with { Cursor = cursor, Limit = ScanPageSize }, cancellationToken);
-            foreach (var interaction in page.Interactions)
+            for (var i = 0; i < page.Interactions.Count; i++)
             {
+                var interaction = page.Interactions[i];
                 if (!Visible(caller, interaction))
                     continue;
                 found.Add(interaction);
                 if (found.Count == limit)
                 {
                     // Full: the next page starts after this one, unless it was the very last the store holds.
-                    var last = interaction == page.Interactions[^1] && page.NextCursor is null;
+                    var last = i == page.Interactions.Count - 1 && page.NextCursor is null;
                     return new InteractionPage(found, last ? null : InteractionCursor.Encode(interaction.Id));
                 }
             }
