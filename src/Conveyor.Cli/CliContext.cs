@@ -7,7 +7,8 @@ namespace Conveyor.Cli;
 /// What every command shares: the output and error writers, the environment, the global options (<c>--url</c>,
 /// <c>--key</c>, <c>--json</c>) and the wrapper that turns a <see cref="CliException"/> into one error line.
 /// </summary>
-internal sealed class CliContext(TextWriter output, TextWriter error, Func<string, string?> environment, bool interactive, TimeProvider time)
+internal sealed class CliContext(TextWriter output, TextWriter error, Func<string, string?> environment, bool interactive, TimeProvider time,
+    TextReader? input = null, bool inputIsTerminal = false)
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
     public const string UrlVariable = "CONVEYOR_URL";
@@ -21,6 +22,12 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
     public bool Interactive { get; } = interactive;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>Where <c>answer</c> reads a person's answers when none is given on the command line.</summary>
+    public TextReader Input { get; } = input ?? TextReader.Null;
+
+    /// <summary>Whether <see cref="Input"/> is a person at a terminal (or a script standing in for one), so <c>answer</c> may ask.</summary>
+    public bool InputIsTerminal { get; } = inputIsTerminal;
 
     public Option<string?> UrlOption { get; } = new("--url")
     {

@@ -5,8 +5,9 @@ namespace Conveyor.Cli;
 
 /// <summary>
 /// The <c>conveyor</c> command line: <c>serve</c>, <c>migrate</c>, <c>keys</c>, <c>enqueue</c>, <c>status</c>,
-/// <c>watch</c>, <c>ls</c>, <c>cancel</c>, <c>retry</c>, <c>dlq</c>, <c>queues</c> and <c>stats</c>. Every command
-/// but <c>serve</c> and <c>migrate</c> talks to a server over its HTTP API. See <c>docs/cli.md</c>.
+/// <c>watch</c>, <c>ls</c>, <c>cancel</c>, <c>retry</c>, <c>dlq</c>, <c>queues</c>, <c>stats</c>, <c>inbox</c> and
+/// <c>answer</c>. Every command but <c>serve</c> and <c>migrate</c> talks to a server over its HTTP API. See
+/// <c>docs/cli.md</c>.
 /// </summary>
 public static class ConveyorCli
 {
@@ -15,15 +16,23 @@ public static class ConveyorCli
     /// <param name="output">Where results go (standard output).</param>
     /// <param name="error">Where the one line of an error goes (standard error).</param>
     /// <param name="environment">Reads an environment variable (<c>CONVEYOR_URL</c>, <c>CONVEYOR_KEY</c>); default the process's.</param>
+    /// <param name="input">
+    /// Where <c>answer</c> reads answers when none is given on the command line; default standard input, asked only
+    /// when it is a terminal. A reader passed here is treated as a terminal (a script of answers).
+    /// </param>
     /// <param name="cancellationToken">Interrupts the command (Ctrl+C); it then ends with <see cref="ExitCodes.Interrupted"/>.</param>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error,
-        Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error,
+        Func<string, string?>? environment = null, TextReader? input = null, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, environment, input ?? Console.In, input is not null || !Console.IsInputRedirected, cancellationToken);
+
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error,
+        Func<string, string?>? environment, TextReader input, bool inputIsTerminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        var cli = new CliContext(output, error, environment ?? Environment.GetEnvironmentVariable, interactive, TimeProvider.System);
+        var cli = new CliContext(output, error, environment ?? Environment.GetEnvironmentVariable, interactive, TimeProvider.System, input, inputIsTerminal);
         var root = Build(cli);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -58,6 +67,8 @@ public static class ConveyorCli
         root.Subcommands.Add(DlqCommands.Create(cli));
         root.Subcommands.Add(QueuesCommands.Create(cli));
         root.Subcommands.Add(StatsCommand.Create(cli));
+        foreach (var command in InteractionCommands.Create(cli))
+            root.Subcommands.Add(command);
         return root;
     }
 

@@ -71,6 +71,7 @@ public sealed class CliServer : IAsyncLifetime
             o.AddJob<Phases, PhasesHandler>("test.phases");
             o.AddJob<Hold, HoldHandler>("test.hold");
             o.AddJob<Doomed, DoomedHandler>("test.doomed");
+            o.AddJob<Ask, AskHandler>("test.ask");
             o.ShutdownTimeout = TimeSpan.FromSeconds(1);
         });
         await _app.StartAsync();
@@ -82,22 +83,26 @@ public sealed class CliServer : IAsyncLifetime
     /// <summary>Runs the CLI in-process with the admin key and this server's URL (unless the arguments give their own).</summary>
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, AdminKey);
 
-    public Task<CliResult> RunAsync(string[] args, string? key, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    public Task<CliResult> RunAsync(string[] args, string? key, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default,
+        TextReader? input = null, bool inputIsTerminal = true)
     {
         List<string> all = [.. args];
         if (!args.Contains("--url"))
             all.AddRange(["--url", Url]);
         if (key is not null && !args.Contains("--key"))
             all.AddRange(["--key", key]);
-        return Run(all.ToArray(), environment, cancellationToken);
+        return Run(all.ToArray(), environment, cancellationToken, input: input, inputIsTerminal: inputIsTerminal);
     }
 
     /// <summary>Runs the CLI in-process exactly on these arguments; the environment is only what is given.</summary>
-    public static async Task<CliResult> Run(string[] args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default, TextWriter? output = null)
+    public static async Task<CliResult> Run(string[] args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default, TextWriter? output = null,
+        TextReader? input = null, bool inputIsTerminal = true)
     {
         var stdout = output ?? new StringWriter();
         var stderr = new StringWriter();
-        var code = await ConveyorCli.RunAsync(args, stdout, stderr, name => environment?.GetValueOrDefault(name), cancellationToken);
+        var code = input is null
+            ? await ConveyorCli.RunAsync(args, stdout, stderr, name => environment?.GetValueOrDefault(name), cancellationToken: cancellationToken)
+            : await ConveyorCli.RunAsync(args, stdout, stderr, name => environment?.GetValueOrDefault(name), input, inputIsTerminal, cancellationToken);
         return new CliResult(code, stdout.ToString()!.Replace("\r\n", "\n"), stderr.ToString().Replace("\r\n", "\n"));
     }
 

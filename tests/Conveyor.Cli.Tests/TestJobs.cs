@@ -60,3 +60,22 @@ public sealed class DoomedHandler : IJobHandler<Doomed>
     public Task HandleAsync(JobContext<Doomed> job, CancellationToken cancellationToken) =>
         throw new PermanentJobException(job.Payload.Why);
 }
+
+public sealed record Ask(string Topic);
+
+public sealed record AskAnswer(string Scope, bool Go, string? Notes = null);
+
+/// <summary>Asks its submitter one question of each kind, then succeeds with the answer as its result.</summary>
+public sealed class AskHandler : IJobHandler<Ask>
+{
+    public async Task HandleAsync(JobContext<Ask> job, CancellationToken cancellationToken)
+    {
+        var answer = await job.AskAsync<AskAnswer>("clarify", new InteractionPrompt($"Clarify {job.Payload.Topic}",
+        [
+            InteractionQuestion.Choice("scope", "Who is it for?", "team", "company"),
+            InteractionQuestion.Text("notes", "Anything else?", required: false),
+            InteractionQuestion.Confirm("go", "Go ahead?", preview: $"A plan for {job.Payload.Topic}"),
+        ]), TimeSpan.FromHours(1));
+        job.SetResult(new { answer.Scope, answer.Go, answer.Notes });
+    }
+}

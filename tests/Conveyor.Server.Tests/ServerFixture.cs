@@ -48,6 +48,7 @@ public sealed class ServerFixture : IAsyncDisposable
             o.AddJob<Echo, EchoHandler>("test.echo");
             o.AddJob<Hold, HoldHandler>("test.hold");
             o.AddJob<Doomed, DoomedHandler>("test.doomed");
+            o.AddJob<Ask, AskHandler>("test.ask");
             o.ShutdownTimeout = TimeSpan.FromSeconds(1);
         });
         await app.StartAsync();

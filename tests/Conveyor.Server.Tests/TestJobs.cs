@@ -32,3 +32,25 @@ public sealed class DoomedHandler : IJobHandler<Doomed>
     public Task HandleAsync(JobContext<Doomed> job, CancellationToken cancellationToken) =>
         throw new PermanentJobException(job.Payload.Why);
 }
+
+public sealed record Ask(string Topic, string? AllowedRole = null);
+
+public sealed record AskAnswer(string Scope, bool Go, string? Notes = null);
+
+/// <summary>Asks its submitter (or a role) one question, then succeeds with the answer as its result.</summary>
+public sealed class AskHandler : IJobHandler<Ask>
+{
+    public static InteractionPrompt Prompt(string topic) => new($"Clarify {topic}",
+    [
+        InteractionQuestion.Choice("scope", "Who is it for?", "team", "company"),
+        InteractionQuestion.Text("notes", "Anything else?", required: false),
+        InteractionQuestion.Confirm("go", "Go ahead?", preview: $"A plan for {topic}"),
+    ]);
+
+    public async Task HandleAsync(JobContext<Ask> job, CancellationToken cancellationToken)
+    {
+        var options = new AskOptions { AllowedRoles = job.Payload.AllowedRole is { } role ? [role] : null };
+        var answer = await job.AskAsync<AskAnswer>("clarify", Prompt(job.Payload.Topic), TimeSpan.FromHours(1), options);
+        job.SetResult(new { answer.Scope, answer.Go, answer.Notes });
+    }
+}

@@ -67,3 +67,13 @@ internal static class ApiJson
         }
     }
 }
+
+internal sealed record QuestionModel(string Id, string Kind, string Label, bool Required = true, IReadOnlyList<string>? Choices = null, string? Preview = null);
+
+internal sealed record PromptModel(string Title, IReadOnlyList<QuestionModel> Questions, string? Text = null);
+
+internal sealed record InteractionModel(
+    long Id, long JobId, string JobType, string Key, string State, PromptModel Prompt, JsonElement? Answer, string? User,
+    DateTimeOffset AskedAt, DateTimeOffset Deadline, DateTimeOffset? AnsweredAt, string? AnsweredBy, bool CanAnswer);
+
+internal sealed record InteractionPageModel(IReadOnlyList<InteractionModel> Interactions, string? NextCursor);

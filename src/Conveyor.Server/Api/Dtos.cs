@@ -115,3 +115,28 @@ internal sealed record CreatedKeyDto(string Key, KeyDto Record);
 internal sealed record KeyListDto(IReadOnlyList<KeyDto> Keys);
 
 internal sealed record QueueListDto(IReadOnlyList<QueueDto> Queues);
+
+internal sealed record TimeoutPolicyDto(string Action, JsonElement? DefaultAnswer, int MaxReAsks);
+
+internal sealed record InteractionDto(
+    long Id, long JobId, string JobType, string Key, string State, JsonElement Prompt, JsonElement? Answer, string? Tenant, string? User,
+    IReadOnlyList<string> AllowedUsers, IReadOnlyList<string> AllowedRoles, TimeoutPolicyDto OnTimeout, double TimeoutSeconds, int Escalations,
+    DateTimeOffset AskedAt, DateTimeOffset Deadline, DateTimeOffset? AnsweredAt, string? AnsweredBy, bool CanAnswer)
+{
+    public static InteractionDto From(InteractionInfo i, Auth.Caller caller) => new(
+        i.Id, i.JobId, i.JobKind, i.Key, i.State.ToWireName(), Parse(i.Prompt.ToJson())!.Value, Parse(i.AnswerJson), i.Tenant, i.User,
+        i.AllowedUsers, i.AllowedRoles,
+        new TimeoutPolicyDto(JsonNamingPolicy.SnakeCaseLower.ConvertName(i.TimeoutPolicy.Action.ToString()), Parse(i.TimeoutPolicy.DefaultAnswerJson), i.TimeoutPolicy.MaxReAsks),
+        i.Timeout.TotalSeconds, i.Escalations, i.AskedAt, i.Deadline, i.AnsweredAt, i.AnsweredBy,
+        i.State == InteractionState.Pending && i.MayAnswer(caller.Principal));
+
+    private static JsonElement? Parse(string? json)
+    {
+        if (json is null)
+            return null;
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}
+
+internal sealed record InteractionPageDto(IReadOnlyList<InteractionDto> Interactions, string? NextCursor);
