@@ -6,7 +6,8 @@ public static class SampleJobs
     /// <summary>
     /// Adds the queues <c>reports</c> (concurrency 2) and <c>lab</c> (concurrency 4), and the job types
     /// <c>report.generate</c> (routed to <c>reports</c>), <c>inventory.sync</c> (5 attempts, 1 s base back-off),
-    /// <c>invoice.send</c> and <c>lab.verify</c> (queue <c>lab</c>).
+    /// <c>invoice.send</c>, <c>lab.verify</c> (queue <c>lab</c>) and <c>skill.create</c> (four steps, one of them a
+    /// question to the submitter).
     /// </summary>
     public static ConveyorOptions AddTo(ConveyorOptions o)
     {
@@ -21,6 +22,7 @@ public static class SampleJobs
         });
         o.AddJob<SendInvoice, SendInvoiceHandler>("invoice.send");
         o.AddJob<VerifyRun, VerifyRunHandler>("lab.verify", j => j.Queue = "lab");
+        o.AddJob<CreateSkill, CreateSkillHandler>("skill.create");
         o.Route("report.*", "reports");
         return o;
     }

@@ -12,12 +12,12 @@ namespace Conveyor.Server.Tests;
 /// <summary>A real server: Kestrel on a free loopback port, a real SQLite file, the test job types.</summary>
 public sealed class ServerFixture : IAsyncDisposable
 {
-    private readonly string _directory;
+    private readonly string? _ownDirectory;
 
-    private ServerFixture(WebApplication app, string directory, Uri address, string adminKey)
+    private ServerFixture(WebApplication app, string? ownDirectory, Uri address, string adminKey)
     {
         App = app;
-        _directory = directory;
+        _ownDirectory = ownDirectory;
         Address = address;
         AdminKey = adminKey;
     }
@@ -31,9 +31,14 @@ public sealed class ServerFixture : IAsyncDisposable
     public static Task<ServerFixture> StartAsync(params string[] settings) => StartAsync(settings, bootstrapKey: true);
 
     /// <summary>Starts a server; without <paramref name="bootstrapKey"/> it expects the store to hold keys already (another node made them).</summary>
-    public static async Task<ServerFixture> StartAsync(string[] settings, bool bootstrapKey)
+    /// <param name="settings">Configuration, as command-line arguments.</param>
+    /// <param name="bootstrapKey">False when the store already holds keys (another node made them).</param>
+    /// <param name="directory">Where the SQLite file lives; given, it outlives the server (a restart reuses it) and the caller removes it.</param>
+    /// <param name="configure">Registers more job types.</param>
+    public static async Task<ServerFixture> StartAsync(string[] settings, bool bootstrapKey, string? directory = null, Action<ConveyorOptions>? configure = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"conveyor-server-{Guid.NewGuid():N}");
+        var own = directory is null;
+        directory ??= Path.Combine(Path.GetTempPath(), $"conveyor-server-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         string[] args =
         [
@@ -50,12 +55,13 @@ public sealed class ServerFixture : IAsyncDisposable
             o.AddJob<Doomed, DoomedHandler>("test.doomed");
             o.AddJob<Ask, AskHandler>("test.ask");
             o.ShutdownTimeout = TimeSpan.FromSeconds(1);
+            configure?.Invoke(o);
         });
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var key = app.Services.GetRequiredService<AdminKeyBootstrap>().CreatedKey
             ?? (bootstrapKey ? throw new InvalidOperationException("The server created no bootstrap admin key.") : "");
-        return new ServerFixture(app, directory, address, key);
+        return new ServerFixture(app, own ? directory : null, address, key);
     }
 
     public HttpClient Client(string? key = null)
@@ -86,9 +92,11 @@ public sealed class ServerFixture : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        if (_ownDirectory is null)
+            return;
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(_ownDirectory, recursive: true);
         }
         catch (IOException)
         {

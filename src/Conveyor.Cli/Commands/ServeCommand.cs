@@ -63,8 +63,10 @@ internal static class ServeCommand
     {
         if ((await client.ListAsync(new JobQuery { Limit = 1 }, cancellationToken)).Jobs.Count > 0)
             return;
-        var jobs = await SampleJobs.SubmitDemoAsync(client, JobPrincipal.For("admin", null, "admin"), cancellationToken);
-        await cli.Out.WriteLineAsync($"Submitted {jobs.Count} sample jobs as 'admin' (the first key's user): {string.Join(", ", jobs.Select(j => $"{j.Id} {j.Label}"))}.");
-        await cli.Out.WriteLineAsync($"Follow one with 'conveyor watch {jobs[0].Id}', list them with 'conveyor ls'.");
+        var admin = JobPrincipal.For("admin", null, "admin");
+        var jobs = await SampleJobs.SubmitDemoAsync(client, admin, cancellationToken);
+        var skill = await client.EnqueueAsync(new CreateSkill("triage bug reports"), new EnqueueOptions { Principal = admin }, cancellationToken);
+        await cli.Out.WriteLineAsync($"Submitted {jobs.Count + 1} sample jobs as 'admin' (the first key's user): {string.Join(", ", jobs.Select(j => $"{j.Id} {j.Label}"))}, {skill.JobId} skill creation (asks you a question).");
+        await cli.Out.WriteLineAsync($"Follow one with 'conveyor watch {jobs[0].Id}', list them with 'conveyor ls', answer the skill's question with 'conveyor inbox' and 'conveyor answer <id>'.");
     }
 }
