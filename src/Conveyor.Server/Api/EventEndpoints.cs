@@ -95,25 +95,8 @@ internal static class EventEndpoints
             // The backlog up to the feed's head comes from the store; everything after it from the subscription.
             if (sent < head)
             {
-                if (jobId is { } id)
-                {
-                    var history = await s.JobEventsListAsync(new JobEventsListParams(id, sent, int.MaxValue), cancel);
-                    var job = await s.JobGetAsync(id, cancel);
-                    foreach (var e in history.Where(e => e.Id <= head))
-                        await WriteAsync(http, EventDto.From(e, job!), cancel);
-                    sent = head;
-                }
-                else
-                {
-                    while (sent < head)
-                    {
-                        var batch = await s.EventsFeedAsync(new EventsFeedParams(sent, 1000), cancel);
-                        foreach (var e in batch.TakeWhile(e => e.Event.Id <= head))
-                            if (caller.CanSee(e.Tenant, e.User))
-                                await WriteAsync(http, EventDto.From(e), cancel);
-                        sent = batch.Count < 1000 || batch[^1].Event.Id >= head ? head : batch[^1].Event.Id;
-                    }
-                }
+                await WriteBacklogAsync(http, s, caller, jobId, sent, head, cancel);
+                sent = head;
             }
             await http.Response.WriteAsync(": connected\n\n", cancel);
             await http.Response.Body.FlushAsync(cancel);
@@ -152,6 +135,29 @@ internal static class EventEndpoints
                 }
                 await http.Response.Body.FlushAsync(cancel);
             }
+        }
+    }
+
+    // Events after `after` up to and including `head`, read from the store: one job's history, or every event the caller may see.
+    private static async Task WriteBacklogAsync(HttpContext http, IJobStore s, Caller caller, long? jobId, long after, long head, CancellationToken cancel)
+    {
+        if (jobId is { } id)
+        {
+            if (await s.JobGetAsync(id, cancel) is not { } job)
+                return;   // purged meanwhile: nothing left to replay
+            foreach (var e in (await s.JobEventsListAsync(new JobEventsListParams(id, after, int.MaxValue), cancel)).Where(e => e.Id <= head))
+                await WriteAsync(http, EventDto.From(e, job), cancel);
+            return;
+        }
+        while (after < head)
+        {
+            var batch = await s.EventsFeedAsync(new EventsFeedParams(after, 1000), cancel);
+            foreach (var e in batch.TakeWhile(e => e.Event.Id <= head))
+            {
+                if (caller.CanSee(e.Tenant, e.User))
+                    await WriteAsync(http, EventDto.From(e), cancel);
+            }
+            after = batch.Count < 1000 || batch[^1].Event.Id >= head ? head : batch[^1].Event.Id;
         }
     }
 
