@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Conveyor.Storage;
 
 /// <summary>A finished step of a job: its name and its result, stored once.</summary>
@@ -80,17 +78,10 @@ public static class InteractionCursor
     private const string Prefix = "i";
 
     /// <summary>The cursor after the interaction with this id.</summary>
-    public static string Encode(long lastId) => Prefix + lastId.ToString(CultureInfo.InvariantCulture);
+    public static string Encode(long lastId) => IdCursor.Encode(Prefix, lastId);
 
     /// <summary>Reads a cursor; false when it is not one <see cref="Encode"/> made.</summary>
-    public static bool TryDecode(string cursor, out long lastId)
-    {
-        ArgumentNullException.ThrowIfNull(cursor);
-        lastId = 0;
-        return cursor.StartsWith(Prefix, StringComparison.Ordinal)
-            && long.TryParse(cursor.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out lastId)
-            && lastId > 0;
-    }
+    public static bool TryDecode(string cursor, out long lastId) => IdCursor.TryDecode(Prefix, cursor, out lastId);
 
     /// <summary>The page of a listing that fetched up to <paramref name="limit"/> + 1 interactions newest first.</summary>
     public static InteractionPage Page(List<InteractionInfo> fetched, int limit)
