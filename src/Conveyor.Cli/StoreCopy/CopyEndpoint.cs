@@ -60,6 +60,9 @@ internal abstract class CopyEndpoint : IAsyncDisposable
     /// <summary>Makes the next id the destination hands out for the column greater than <paramref name="highWater"/>.</summary>
     public abstract Task RaiseIdsAsync(string table, string column, long highWater, CancellationToken cancellationToken);
 
+    /// <summary>After the commit: refreshes the planner statistics of the copied tables where the database keeps them.</summary>
+    public virtual Task AnalyzeAsync(IEnumerable<string> tables, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Commits the destination's transaction.</summary>
     public abstract Task CommitAsync(CancellationToken cancellationToken);
 

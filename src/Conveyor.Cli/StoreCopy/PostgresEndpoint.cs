@@ -119,7 +119,17 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
         {
             await importer.StartRowAsync(cancellationToken);
             for (var i = 0; i < row.Length; i++)
-                await WriteValueAsync(importer, columns[i].Type, row[i], cancellationToken);
+            {
+                try
+                {
+                    await WriteValueAsync(importer, columns[i].Type, row[i], cancellationToken);
+                }
+                catch (OverflowException)
+                {
+                    throw new CliException(ExitCodes.Failure,
+                        $"{table}.{columns[i].Name}: the value {row[i]} does not fit the {columns[i].Type.PostgresType.ToString().ToLowerInvariant()} column of {Shown}; nothing was committed");
+                }
+            }
         }
         return (long)await importer.CompleteAsync(cancellationToken);
     }
@@ -172,6 +182,14 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
         command.Parameters.AddWithValue("column", column);
         command.Parameters.AddWithValue("value", highWater);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override async Task AnalyzeAsync(IEnumerable<string> tables, CancellationToken cancellationToken)
+    {
+        // Bulk-loaded tables have no statistics until autovacuum gets to them, and until then the planner may take the
+        // claim for a scan of everything (docs/architecture.md): give them statistics before the first node starts.
+        await using var analyze = new NpgsqlCommand($"ANALYZE {string.Join(", ", tables.Select(Table))}", Connection);
+        await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override Task CommitAsync(CancellationToken cancellationToken) =>

@@ -57,6 +57,14 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
                 $"the copy does not match the source, so nothing was committed: {mismatch.Table} has {Describe(mismatch.Source)} in {source.Shown} " +
                 $"but {Describe(mismatch.Destination)} in {destination.Shown}");
         await Guard(destination, () => destination.CommitAsync(cancellationToken));
+        try
+        {
+            await destination.AnalyzeAsync(plan.Select(t => t.Table), cancellationToken);
+        }
+        catch (DbException e)
+        {
+            throw new CliException(ExitCodes.Failure, $"{destination.Shown}: the copy is committed, but analyzing its tables failed ({OneLine(e.Message)}); run ANALYZE on them before starting the deployment");
+        }
         return new StoreCopyReport(source.Shown, destination.Shown, destinationVersion, destination.LatestSchemaVersion, results,
             [.. CopyTables.Skipped.Keys.Where(t => sourceTables.ContainsKey(t) || destinationTables.ContainsKey(t))]);
     }

@@ -157,6 +157,55 @@ public sealed class StoreCopyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_value_too_wide_for_its_postgres_column_stops_the_copy_and_names_the_column()
+    {
+        var path = _stores.NewSqlitePath();
+        var source = await _stores.SqliteAsync(path);
+        var ids = await CopyScenario.PopulateAsync(source);
+        await source.DisposeAsync();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            // SQLite integers have no width; PostgreSQL's priority is a smallint.
+            command.CommandText = $"UPDATE jobs SET priority = 40000 WHERE id = {ids[2]}";
+            await command.ExecuteNonQueryAsync();
+        }
+        var schema = _stores.NewSchema();
+        (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema])).AssertError(ExitCodes.Failure,
+            "conveyor: jobs.priority: the value 40000 does not fit the smallint column of postgres:Host=");
+        // All or nothing: the tables copied before jobs were rolled back too.
+        var destination = await _stores.PostgresAsync(schema, migrate: false);
+        Assert.Empty(await destination.QueuesListAsync(CancellationToken.None));
+        Assert.Empty(await destination.ApiKeysListAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_hundred_thousand_jobs_are_streamed_across_and_counted()
+    {
+        var path = _stores.NewSqlitePath();
+        var source = await _stores.SqliteAsync(path);
+        var principal = new JobPrincipal("ada", null, []);
+        for (var batch = 0; batch < 100; batch++)
+        {
+            await source.JobsInsertAsync(new JobsInsertParams([.. Enumerable.Range(0, 1000).Select(i => new NewJob
+            {
+                Kind = "bulk", Queue = "bulk", Payload = $$"""{"n":{{batch * 1000 + i}}}""", MaxAttempts = 1, Principal = principal,
+            })]), CancellationToken.None);
+        }
+        await source.DisposeAsync();
+
+        var schema = _stores.NewSchema();
+        var report = (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema, "--json"])).AssertSuccess().Json();
+        Assert.Equal(200_000, report.GetProperty("rows").GetInt64());   // each job and its enqueued event
+        var destination = await _stores.PostgresAsync(schema, migrate: false);
+        var queue = Assert.Single(await destination.QueuesListAsync(CancellationToken.None), q => q.Name == "bulk");
+        Assert.Equal(100_000, queue.Pending);
+        var job = await destination.JobGetAsync(100_000, CancellationToken.None);
+        Assert.Equal("""{"n":99999}""", job!.Payload);
+    }
+
+    [Fact]
     public async Task Bad_or_unreachable_stores_get_one_line_and_their_exit_code()
     {
         var missing = Path.Combine(_stores.Directory, "missing.db");
