@@ -115,6 +115,9 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
         // Binary COPY also writes the values of GENERATED ALWAYS identity columns (an INSERT would need OVERRIDING SYSTEM VALUE).
         await using var importer = await Connection.BeginBinaryImportAsync(
             $"COPY {Table(table)} ({string.Join(", ", columns.Select(c => Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        // Zero is no limit: completing the COPY of a large table (the server checks every row and builds every index
+        // entry) may take longer than the 30 s default.
+        importer.Timeout = TimeSpan.Zero;
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             await importer.StartRowAsync(cancellationToken);
@@ -188,7 +191,7 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
     {
         // Bulk-loaded tables have no statistics until autovacuum gets to them, and until then the planner may take the
         // claim for a scan of everything (docs/architecture.md): give them statistics before the first node starts.
-        await using var analyze = new NpgsqlCommand($"ANALYZE {string.Join(", ", tables.Select(Table))}", Connection);
+        await using var analyze = new NpgsqlCommand($"ANALYZE {string.Join(", ", tables.Select(Table))}", Connection) { CommandTimeout = 0 };
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -219,7 +222,9 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
         return key;
     }
 
-    private NpgsqlCommand Command(string sql) => new(sql, Connection, _transaction);
+    // No time limit (Npgsql's default is 30 s): reading, counting and analyzing a large table take as long as they take,
+    // and Ctrl+C still interrupts.
+    private NpgsqlCommand Command(string sql) => new(sql, Connection, _transaction) { CommandTimeout = 0 };
 
     private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }

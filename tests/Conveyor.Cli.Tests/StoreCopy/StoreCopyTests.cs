@@ -86,6 +86,33 @@ public sealed class StoreCopyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ids_the_source_handed_out_to_purged_rows_are_not_handed_out_again()
+    {
+        var path = _stores.NewSqlitePath();
+        var source = await _stores.SqliteAsync(path);
+        var ids = await CopyScenario.PopulateAsync(source);
+        await source.DisposeAsync();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            // As a purge leaves it: the newest job gone, its id still counted in sqlite_sequence.
+            command.CommandText = $"DELETE FROM jobs WHERE id = {ids.Max()}; DELETE FROM job_events WHERE job_id = {ids.Max()}";
+            await command.ExecuteNonQueryAsync();
+        }
+        var schema = _stores.NewSchema();
+        var result = (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema])).AssertSuccess();
+        Assert.Matches($@"(?m)^jobs\s+8\s+8\s+{ids.Max() - 1}\s+{ids.Max() - 1}$", result.Out);
+
+        var destination = await _stores.PostgresAsync(schema, migrate: false);
+        var added = Assert.Single(await destination.JobsInsertAsync(new JobsInsertParams([new NewJob
+        {
+            Kind = "after", Queue = "fresh", Payload = "{}", MaxAttempts = 1, Principal = new JobPrincipal("bob", null, []),
+        }]), CancellationToken.None));
+        Assert.Equal(ids.Max() + 1, added.JobId);
+    }
+
+    [Fact]
     public async Task A_destination_that_holds_jobs_is_refused_and_left_as_it_was()
     {
         var path = _stores.NewSqlitePath();
