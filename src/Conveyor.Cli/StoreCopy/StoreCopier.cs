@@ -20,9 +20,8 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
     /// <summary>Runs the copy; a refusal or a failed check ends in a <see cref="CliException"/> and commits nothing.</summary>
     public async Task<StoreCopyReport> CopyAsync(CancellationToken cancellationToken)
     {
+        // The source first, whole: a source this build cannot copy is refused before the destination is touched.
         await source.OpenAsync(asSource: true, cancellationToken);
-        await destination.OpenAsync(asSource: false, cancellationToken);
-
         var sourceVersion = await Guard(source, () => source.SchemaVersionAsync(cancellationToken));
         if (sourceVersion == 0)
             throw Refused($"{source.Shown} holds no Conveyor store (no schema version recorded)");
@@ -30,7 +29,11 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
             throw Refused(sourceVersion < source.LatestSchemaVersion
                 ? $"{source.Shown} is at schema version {sourceVersion}, this build's is {source.LatestSchemaVersion}: run 'conveyor migrate' on it first"
                 : $"{source.Shown} is at schema version {sourceVersion}, newer than this build's ({source.LatestSchemaVersion}): copy with the Conveyor version that wrote it");
+        await Guard(source, () => source.BeginAsync(cancellationToken));
+        var sourceTables = await Guard(source, () => source.TablesAsync(cancellationToken));
+        RefuseUnknownTables(sourceTables, source);
 
+        await destination.OpenAsync(asSource: false, cancellationToken);
         var destinationVersion = await Guard(destination, () => destination.SchemaVersionAsync(cancellationToken));
         if (destinationVersion > destination.LatestSchemaVersion)
             throw Refused($"{destination.Shown} is at schema version {destinationVersion}, newer than this build's ({destination.LatestSchemaVersion}): copy with the Conveyor version that wrote it");
@@ -40,10 +43,9 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
         if (destinationVersion < destination.LatestSchemaVersion)
             await Guard(destination, () => destination.MigrateAsync(cancellationToken));
 
-        await Guard(source, () => source.BeginAsync(cancellationToken));
         await Guard(destination, () => destination.BeginAsync(cancellationToken));
-        var sourceTables = await Guard(source, () => source.TablesAsync(cancellationToken));
         var destinationTables = await Guard(destination, () => destination.TablesAsync(cancellationToken));
+        RefuseUnknownTables(destinationTables, destination);
         var plan = Plan(sourceTables, destinationTables);
         // Checked again inside the transaction: the decision and the copy see the same destination.
         await RefuseHeldStateAsync(destinationTables, cancellationToken);
@@ -79,12 +81,8 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
     {
         foreach (var (tables, side, other) in new[] { (sourceTables, source, destinationTables), (destinationTables, destination, sourceTables) })
         {
-            foreach (var name in tables.Keys.Order(StringComparer.Ordinal))
+            foreach (var name in tables.Keys.Where(CopyTables.Copied.Contains).Order(StringComparer.Ordinal))
             {
-                if (CopyTables.Skipped.ContainsKey(name))
-                    continue;
-                if (!CopyTables.Copied.Contains(name))
-                    throw Refused($"table {name} of {side.Shown} is not one this build knows how to copy; use the Conveyor version that created it");
                 if (!other.ContainsKey(name))
                     throw Refused($"table {name} exists in {side.Shown} only; both stores must be at this build's schema");
             }
@@ -111,6 +109,14 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
             plans.Add(new TablePlan(name, columns, generated, oneSided));
         }
         return plans;
+    }
+
+    /// <summary>Stops at a table that is neither copied nor deliberately left behind: nobody has decided how to move it.</summary>
+    private static void RefuseUnknownTables(IReadOnlyDictionary<string, TableShape> tables, CopyEndpoint side)
+    {
+        var unknown = tables.Keys.Where(t => !CopyTables.Copied.Contains(t) && !CopyTables.Skipped.ContainsKey(t)).Order(StringComparer.Ordinal).FirstOrDefault();
+        if (unknown is not null)
+            throw Refused($"table {unknown} of {side.Shown} is not one this build knows how to copy; use the Conveyor version that created it");
     }
 
     private async Task<TableCopyResult> CopyTableAsync(TablePlan table, CancellationToken cancellationToken)

@@ -178,9 +178,38 @@ public sealed class StoreCopyTests : IAsyncLifetime
         var schema = _stores.NewSchema();
         (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema])).AssertError(ExitCodes.Failure,
             $"conveyor: table mystery of sqlite:{path} is not one this build knows how to copy");
-        // Nothing was copied; the destination was only migrated (it was empty), so a later copy can fill it.
+        // Refused before the destination was touched: not even its schema was created.
         var destination = await _stores.PostgresAsync(schema, migrate: false);
-        Assert.Empty((await destination.JobsListAsync(new JobQuery(), CancellationToken.None)).Jobs);
+        Assert.Equal(0, await destination.SchemaVersionAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Columns_come_from_both_schemas_a_one_sided_one_is_named_and_an_unconvertible_type_is_refused()
+    {
+        var schema = _stores.NewSchema();
+        var source = await _stores.PostgresAsync(schema);
+        var ids = await CopyScenario.PopulateAsync(source);
+        await source.DisposeAsync();
+        // A column a later migration might add to one store only: the copy moves the others and says what it left.
+        await CopyStores.PostgresExecAsync($"ALTER TABLE \"{schema}\".jobs ADD COLUMN only_here text DEFAULT 'x'");
+        var path = _stores.NewSqlitePath();
+        var result = (await CliServer.Run(["store", "copy", "--from", Pg, "--from-schema", schema, "--to", $"sqlite:{path}"])).AssertSuccess();
+        Assert.Contains("not copied: column jobs.only_here exists on one side only", result.OutLines);
+        Assert.Equal(ids.Count, (await (await _stores.SqliteAsync(path, migrate: false)).JobsListAsync(new JobQuery { Limit = 100 }, CancellationToken.None)).Jobs.Count);
+
+        // The same column on both sides, but of a type the copier has no conversion for.
+        await CopyStores.PostgresExecAsync($"ALTER TABLE \"{schema}\".jobs DROP COLUMN only_here; ALTER TABLE \"{schema}\".jobs ADD COLUMN spot point");
+        var other = _stores.NewSqlitePath();
+        await (await _stores.SqliteAsync(other)).DisposeAsync();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "ALTER TABLE jobs ADD COLUMN spot TEXT";
+            await command.ExecuteNonQueryAsync();
+        }
+        (await CliServer.Run(["store", "copy", "--from", Pg, "--from-schema", schema, "--to", $"sqlite:{other}"])).AssertError(ExitCodes.Failure,
+            "conveyor: column jobs.spot has the type point, which store copy cannot convert");
     }
 
     [Fact]
