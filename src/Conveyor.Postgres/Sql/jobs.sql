@@ -161,13 +161,14 @@ SELECT count(*) FROM changed;
 
 -- name: JobsComplete
 -- One element per completion. A completion applies only while its job runs under the named token. A retry or
--- release of a job whose cancellation was requested ends it cancelled: a cancel is never lost. Rows are locked
+-- release (or snooze) of a job whose cancellation was requested ends it cancelled: a cancel is never lost. The
+-- event's message is the error, else @messages (a snooze's), which never becomes last_error. Rows are locked
 -- in id order first, so concurrent batches (and heartbeats) that share jobs never deadlock.
 WITH c AS (
     SELECT * FROM unnest(@ids::bigint[], @tokens::bigint[], @states::integer[], @events::integer[],
                          @uncharges::integer[], @delays::interval[], @actors::text[], @errors::text[],
-                         @results::text[], @artifacts::text[])
-        AS c(id, token, state, event, uncharge, delay, actor, error, result, artifacts)
+                         @results::text[], @artifacts::text[], @messages::text[])
+        AS c(id, token, state, event, uncharge, delay, actor, error, result, artifacts, message)
 ),
 done AS (
     UPDATE {schema}.jobs AS j SET
@@ -187,7 +188,7 @@ done AS (
     RETURNING j.id, j.queue, j.state, j.run_at, j.concurrency_key, j.attempt + c.uncharge AS ended_attempt,
               CASE WHEN j.state = 6 AND c.state = 1 THEN 8 ELSE c.event END AS event, c.actor,
               CASE WHEN j.state = 6 AND c.state = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
-                   ELSE c.error END AS message
+                   ELSE coalesce(c.error, c.message) END AS message
 ),
 finished AS (
     INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)

@@ -83,13 +83,14 @@ UPDATE jobs SET updated_at = @now WHERE id = @job_id AND lease_token = @token AN
 
 -- name: CompleteEvents
 -- Runs before CompleteUpdate, while the fenced jobs are still running under their tokens.
--- @items: JSON array of {id, token, state, event, error, actor, result, artifacts, delay, uncharge}.
+-- @items: JSON array of {id, token, state, event, error, message, actor, result, artifacts, delay, uncharge}; the
+-- event's message is the error, else the message (a snooze's), which never becomes last_error.
 INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
 SELECT j.id, @now,
        CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 8 ELSE c.value ->> 'event' END,
        j.attempt, c.value ->> 'actor',
        CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
-            ELSE c.value ->> 'error' END
+            ELSE coalesce(c.value ->> 'error', c.value ->> 'message') END
 FROM json_each(@items) AS c JOIN jobs AS j ON j.id = c.value ->> 'id'
 WHERE j.state = 2 AND j.lease_token = c.value ->> 'token';
 

@@ -180,6 +180,12 @@ public enum JobOutcome
 
     /// <summary>The worker shut down: the job goes back to pending and the attempt is not charged.</summary>
     Released,
+
+    /// <summary>
+    /// The handler asked to run again later (<see cref="JobContext.Snooze(TimeSpan)"/>): the job waits
+    /// <see cref="JobCompletion.RetryDelay"/> and the attempt is not charged.
+    /// </summary>
+    Snoozed,
 }
 
 /// <summary>The end of one attempt, fenced by its lease.</summary>
@@ -200,8 +206,14 @@ public sealed record JobCompletion
     /// <summary>The error, for <see cref="JobOutcome.Retry"/> and <see cref="JobOutcome.Failed"/>.</summary>
     public string? Error { get; init; }
 
-    /// <summary>The back-off before the next attempt, for <see cref="JobOutcome.Retry"/>.</summary>
+    /// <summary>The wait before the next attempt: the back-off for <see cref="JobOutcome.Retry"/>, the delay asked for by <see cref="JobOutcome.Snoozed"/>.</summary>
     public TimeSpan RetryDelay { get; init; }
+
+    /// <summary>
+    /// The history event's message when the attempt ended without an error (a snooze says for how long). Unlike
+    /// <see cref="Error"/>, it is never stored as the job's last error.
+    /// </summary>
+    public string? Message { get; init; }
 
     /// <summary>Who ends the attempt (the worker id), recorded in the history.</summary>
     public string? Actor { get; init; }
