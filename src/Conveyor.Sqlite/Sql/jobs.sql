@@ -8,6 +8,14 @@
 -- name: IdempotencyFind
 SELECT id, kind, payload, state, run_at FROM jobs WHERE tenant = @tenant AND idempotency_key = @key;
 
+-- name: UniqueFind
+-- The newest job of the tenant and unique key created within the period (@period µs) that still blocks a duplicate:
+-- any state but failed (5) and cancelled (6). One range of jobs_unique (migration 0010).
+SELECT id, state, run_at FROM jobs
+WHERE tenant = @tenant AND unique_key = @key AND created_at > @now - @period AND state NOT IN (5, 6)
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
+
 -- name: QueueWaitingCount
 SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
 
@@ -18,10 +26,10 @@ SELECT count(*) FROM jobs WHERE tenant = @tenant AND state = 1;
 -- name: JobInsert
 INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                  trace_parent, created_at, updated_at)
+                  trace_parent, created_at, updated_at, unique_key)
 VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
         @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
-        @trace_parent, @now, @now)
+        @trace_parent, @now, @now, @unique_key)
 RETURNING id;
 
 -- name: EventInsert
