@@ -40,12 +40,17 @@ public abstract class EngineTestBase<TFactory> : IAsyncLifetime
         await Factory.DisposeAsync();
     }
 
-    /// <summary>Builds a host with fast timings and the test handlers; <paramref name="location"/> names its data.</summary>
-    protected IHost BuildHost(Action<ConveyorOptions>? configure, out string location, string? existingLocation = null)
+    /// <summary>
+    /// Builds a host with fast timings and the test handlers; <paramref name="location"/> names its data. Given
+    /// <paramref name="time"/> (a fake clock), the whole engine and its store keep time with it.
+    /// </summary>
+    protected IHost BuildHost(Action<ConveyorOptions>? configure, out string location, string? existingLocation = null, TimeProvider? time = null)
     {
         var where = existingLocation ?? Factory.NewLocation();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (time is not null)
+            builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(Probe);
         builder.Services.AddScoped<ScopedThing>();
         builder.Services.AddConveyor(o =>
