@@ -28,6 +28,8 @@ public sealed class ServeAndMigrateTests : IDisposable
         var other = $"sqlite:{Path.Combine(_directory, "option.db")}";
         (await CliServer.Run(["migrate", "--store", other, $"--Conveyor:Store={store}"])).AssertSuccess();
         Assert.True(File.Exists(Path.Combine(_directory, "option.db")));
+        (await CliServer.Run(["migrate", "--store", store, "--Conveyor:LeaseDuration=soon"]))
+            .AssertError(ExitCodes.Usage, "conveyor: the configuration is invalid: Conveyor:LeaseDuration: 'soon' is not a duration");
     }
 
     [Fact]
