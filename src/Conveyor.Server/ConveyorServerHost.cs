@@ -1,4 +1,5 @@
 using Conveyor.Server.Hosting;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 
@@ -20,7 +21,8 @@ namespace Conveyor.Server;
 /// queues; <c>Conveyor:MaxWaitingPerTenant</c> and <c>Conveyor:RetryAfterWhenTenantFullSeconds</c> bound each tenant's
 /// waiting jobs; <c>Conveyor:Server:*</c> binds <see cref="ConveyorServerOptions"/>. A value that does not parse, or
 /// breaks a rule of the options, fails the start with a message naming its key (every problem at once). With
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP. <c>Logging:LogLevel:Microsoft.AspNetCore</c>
+/// defaults to <c>Warning</c> (no line per request); any configuration source may set it.
 /// The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
 /// <see cref="DefaultUrl"/>, loopback only.
 /// </remarks>
@@ -28,6 +30,12 @@ public static class ConveyorServerHost
 {
     /// <summary>Where the server listens when no URL is configured.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    // ASP.NET Core logs two lines per request at Information: a busy node's log would be only that.
+    private static readonly Dictionary<string, string?> Defaults = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
 
     /// <summary>Builds the server app, ready to run.</summary>
     /// <param name="args">Command-line configuration (<c>--Conveyor:Store=...</c>, <c>--urls=...</c>).</param>
@@ -37,6 +45,8 @@ public static class ConveyorServerHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var configuration = builder.Configuration;
+        // Defaults go first, below appsettings, the environment and the command line, so any of them overrides these.
+        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
         if (string.IsNullOrEmpty(configuration[WebHostDefaults.ServerUrlsKey]) && !configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
             builder.WebHost.UseUrls(DefaultUrl);
         var store = configuration["Conveyor:Store"] ?? "sqlite:conveyor.db";

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Server.Tests;
@@ -132,5 +134,19 @@ public sealed class ConfigurationTests
         var error = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("LeaseDuration: must exceed HeartbeatInterval", error.Message, StringComparison.Ordinal);
         Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Requests_are_not_logged_by_default_and_configuration_can_turn_them_back_on()
+    {
+        await using var quiet = ConveyorServerHost.Build(["--Conveyor:Store=sqlite::memory:"]);
+        var loggers = quiet.Services.GetRequiredService<ILoggerFactory>();
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Warning));
+        Assert.True(loggers.CreateLogger("Conveyor.Server.Queues").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.Hosting.Lifetime").IsEnabled(LogLevel.Information));
+
+        await using var verbose = ConveyorServerHost.Build(["--Conveyor:Store=sqlite::memory:", "--Logging:LogLevel:Microsoft.AspNetCore=Information"]);
+        Assert.True(verbose.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
     }
 }
