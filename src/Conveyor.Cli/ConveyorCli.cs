@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Conveyor.Cli.Commands;
 
 namespace Conveyor.Cli;
@@ -51,12 +52,14 @@ public static class ConveyorCli
         }, cancellationToken);
     }
 
-    internal static RootCommand Build(CliContext cli)
+    internal static Command Build(CliContext cli)
     {
-        var root = new RootCommand("Conveyor: run the server, and submit, follow and manage jobs over its HTTP API.");
-        root.Options.Add(cli.UrlOption);
-        root.Options.Add(cli.KeyOption);
-        root.Options.Add(cli.JsonOption);
+        // Not a RootCommand: that is named after the executable's file (Conveyor.Cli), and help would say so.
+        var root = new Command("conveyor", "Conveyor: run the server, and submit, follow and manage jobs over its HTTP API.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(ServeCommand.Create(cli));
         root.Subcommands.Add(MigrateCommand.Create(cli));
         root.Subcommands.Add(StoreCommands.Create(cli));
@@ -70,6 +73,14 @@ public static class ConveyorCli
         root.Subcommands.Add(StatsCommand.Create(cli));
         foreach (var command in InteractionCommands.Create(cli))
             root.Subcommands.Add(command);
+        // The server's URL, the key and --json belong to the commands that talk to a server (and their subcommands,
+        // the options being recursive); serve and migrate open the store themselves.
+        foreach (var command in root.Subcommands.Where(c => c.Name is not ("serve" or "migrate")))
+        {
+            command.Options.Add(cli.UrlOption);
+            command.Options.Add(cli.KeyOption);
+            command.Options.Add(cli.JsonOption);
+        }
         return root;
     }
 

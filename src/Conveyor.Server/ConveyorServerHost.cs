@@ -1,4 +1,6 @@
-using System.Globalization;
+using Conveyor.Server.Hosting;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 
 namespace Conveyor.Server;
@@ -9,10 +11,18 @@ namespace Conveyor.Server;
 /// </summary>
 /// <remarks>
 /// Settings: <c>Conveyor:Store</c> is <c>sqlite:&lt;path&gt;</c> (default <c>sqlite:conveyor.db</c>) or
-/// <c>postgres:&lt;connection string&gt;</c> (with <c>Conveyor:Postgres:Schema</c>, default <c>conveyor</c>); <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and
-/// <c>:RetryAfterWhenFullSeconds</c> configure queues; <c>Conveyor:MaxWaitingPerTenant</c> and
-/// <c>Conveyor:RetryAfterWhenTenantFullSeconds</c> bound each tenant's waiting jobs; <c>Conveyor:Server:*</c> binds
-/// <see cref="ConveyorServerOptions"/>. With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP.
+/// <c>postgres:&lt;connection string&gt;</c> (with <c>Conveyor:Postgres:Schema</c>, default <c>conveyor</c>). The worker
+/// settings of <see cref="ConveyorOptions"/> bind by their names under <c>Conveyor:</c>: <c>WorkerId</c>,
+/// <c>RunWorkers</c> (false: an API-only node), <c>MigrateOnStart</c>, <c>LeaseDuration</c>, <c>HeartbeatInterval</c>,
+/// <c>PollInterval</c>, <c>ReaperInterval</c>, <c>InteractionSweepInterval</c>, <c>ShutdownTimeout</c> (durations as
+/// <c>[d.]hh:mm:ss</c>), <c>MaxClaimBatch</c>, <c>MaxPayloadBytes</c>, and <c>Conveyor:Retention:SucceededFor</c>,
+/// <c>:CancelledFor</c>, <c>:FailedFor</c> (a duration, or <c>forever</c>), <c>:Interval</c>, <c>:BatchSize</c>.
+/// <c>Conveyor:Queues:&lt;name&gt;:Concurrency</c>, <c>:MaxWaiting</c> and <c>:RetryAfterWhenFullSeconds</c> configure
+/// queues; <c>Conveyor:MaxWaitingPerTenant</c> and <c>Conveyor:RetryAfterWhenTenantFullSeconds</c> bound each tenant's
+/// waiting jobs; <c>Conveyor:Server:*</c> binds <see cref="ConveyorServerOptions"/>. A value that does not parse, or
+/// breaks a rule of the options, fails the start with a message naming its key (every problem at once). With
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces are exported by OTLP. <c>Logging:LogLevel:Microsoft.AspNetCore</c>
+/// defaults to <c>Warning</c> (no line per request); any configuration source may set it.
 /// The listen URLs come from <c>Urls</c> (or <c>ASPNETCORE_URLS</c>, <c>--urls</c>); without any, the server listens on
 /// <see cref="DefaultUrl"/>, loopback only.
 /// </remarks>
@@ -20,6 +30,12 @@ public static class ConveyorServerHost
 {
     /// <summary>Where the server listens when no URL is configured.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    // ASP.NET Core logs two lines per request at Information: a busy node's log would be only that.
+    private static readonly Dictionary<string, string?> Defaults = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
 
     /// <summary>Builds the server app, ready to run.</summary>
     /// <param name="args">Command-line configuration (<c>--Conveyor:Store=...</c>, <c>--urls=...</c>).</param>
@@ -29,29 +45,27 @@ public static class ConveyorServerHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var configuration = builder.Configuration;
+        // Defaults go first, below appsettings, the environment and the command line, so any of them overrides these.
+        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
         if (string.IsNullOrEmpty(configuration[WebHostDefaults.ServerUrlsKey]) && !configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
             builder.WebHost.UseUrls(DefaultUrl);
         var store = configuration["Conveyor:Store"] ?? "sqlite:conveyor.db";
+        var settings = new ConveyorConfiguration(configuration);
         builder.Services.AddConveyor(o =>
         {
             UseStore(o, store, configuration["Conveyor:Postgres:Schema"]);
-            if (configuration["Conveyor:MaxWaitingPerTenant"] is { Length: > 0 } perTenant)
-                o.MaxWaitingPerTenant = int.Parse(perTenant, CultureInfo.InvariantCulture);
-            if (configuration["Conveyor:RetryAfterWhenTenantFullSeconds"] is { Length: > 0 } tenantRetryAfter)
-                o.RetryAfterWhenTenantFull = TimeSpan.FromSeconds(double.Parse(tenantRetryAfter, CultureInfo.InvariantCulture));
-            foreach (var queue in configuration.GetSection("Conveyor:Queues").GetChildren())
-            {
-                o.AddQueue(queue.Key, q =>
-                {
-                    if (queue["Concurrency"] is { } concurrency)
-                        q.Concurrency = int.Parse(concurrency, CultureInfo.InvariantCulture);
-                    if (queue["MaxWaiting"] is { } maxWaiting)
-                        q.MaxWaiting = int.Parse(maxWaiting, CultureInfo.InvariantCulture);
-                    if (queue["RetryAfterWhenFullSeconds"] is { } retryAfter)
-                        q.RetryAfterWhenFull = TimeSpan.FromSeconds(double.Parse(retryAfter, CultureInfo.InvariantCulture));
-                });
-            }
+            settings.ApplyTo(o);
             configure?.Invoke(o);
+        });
+        builder.Services.AddSingleton<IValidateOptions<ConveyorOptions>>(new ConveyorConfiguration.Validator(settings));
+        // The host must outlast the drain it runs: a configured ShutdownTimeout, then the release of what still runs
+        // (ConveyorOptions.ShutdownTimeout asks for 10 s more), or the release is cut short and leases lapse instead.
+        var drain = new ConveyorOptions();
+        settings.ApplyTo(drain);
+        builder.Services.Configure<HostOptions>(h =>
+        {
+            if (h.ShutdownTimeout < drain.ShutdownTimeout + TimeSpan.FromSeconds(10))
+                h.ShutdownTimeout = drain.ShutdownTimeout + TimeSpan.FromSeconds(10);
         });
         builder.Services.AddConveyorServer();
         // Traces leave the standalone server only when an OTLP endpoint is configured (the standard OTEL_* settings):

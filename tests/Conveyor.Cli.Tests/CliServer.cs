@@ -67,6 +67,7 @@ public sealed class CliServer : IAsyncLifetime
         {
             o.AddQueue("dlq");
             o.AddQueue("gated");
+            o.AddQueue("bounded", q => q.MaxWaiting = 5);
             o.AddJob<Echo, EchoHandler>("test.echo");
             o.AddJob<Phases, PhasesHandler>("test.phases");
             o.AddJob<Hold, HoldHandler>("test.hold");

@@ -84,6 +84,10 @@ public sealed class OutputTests
     }
 
     [Fact]
-    public void Store_settings_are_shown_without_secrets() =>
-        Assert.Equal("postgres:Host=db;Database=jobs", StoreSetting.Describe("postgres:Host=db;Username=u;Password=hunter2;Database=jobs"));
+    public void Store_settings_are_shown_without_secrets()
+    {
+        Assert.Equal("postgres:db:5432/jobs, schema conveyor", StoreSetting.Describe("postgres:Host=db;Username=u;Password=hunter2;Database=jobs", null));
+        Assert.Equal("postgres:db:6543/jobs, schema ops", StoreSetting.Describe("postgres:Server=db;Port=6543;Username=u;Password=hunter2;Database=jobs", "ops"));
+        Assert.Equal("sqlite:/var/lib/conveyor.db", StoreSetting.Describe("sqlite:/var/lib/conveyor.db", "ignored"));
+    }
 }

@@ -6,8 +6,12 @@ public sealed class QueuesAndStatsTests(CliServer server) : IClassFixture<CliSer
     public async Task Queues_ls_pause_and_resume()
     {
         var table = (await server.RunAsync("queues", "ls")).AssertSuccess();
-        Assert.Equal(["QUEUE", "PENDING", "SCHEDULED", "RUNNING", "AWAITING", "FAILED", "OLDEST", "PENDING", "PAUSED"], table.OutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["QUEUE", "PENDING", "SCHEDULED", "RUNNING", "STUCK", "AWAITING", "FAILED", "OLDEST", "PENDING", "MAX", "WAITING", "PAUSED"],
+            table.OutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(table.OutLines, l => l.StartsWith("gated ", StringComparison.Ordinal) && l.EndsWith("no", StringComparison.Ordinal));
+        // An empty queue: every count 0, no oldest pending age; the bound where one is configured, "-" where none is.
+        Assert.Equal(["bounded", "0", "0", "0", "0", "0", "0", "-", "5", "no"], Row(table, "bounded"));
+        Assert.Equal(["dlq", "0", "0", "0", "0", "0", "0", "-", "-", "no"], Row(table, "dlq"));
 
         (await server.RunAsync("queues", "pause", "gated")).AssertSuccess();
         var id = await server.EnqueueAsync("test.echo", """{"text":"parked"}""", "--queue", "gated");
@@ -23,6 +27,9 @@ public sealed class QueuesAndStatsTests(CliServer server) : IClassFixture<CliSer
 
         (await server.RunAsync("queues", "pause", "nope")).AssertError(ExitCodes.NotFound, "conveyor: queue 'nope' was not found (404)");
     }
+
+    private static string[] Row(CliResult table, string queue) =>
+        table.OutLines.Single(l => l.StartsWith(queue + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     [Fact]
     public async Task Stats_counts_by_type_and_state()

@@ -192,10 +192,15 @@ public sealed class JobApiTests : IAsyncLifetime
         Assert.True(def.GetProperty("paused").GetBoolean());
         Assert.Equal("admin", def.GetProperty("pausedBy").GetString());
         Assert.Equal(1, def.GetProperty("pending").GetInt64());
-        Assert.Contains(queues.GetProperty("queues").EnumerateArray(), q => q.GetProperty("name").GetString() == "bounded");
+        // The bound as this server is configured: null (present) when the queue is unbounded.
+        var bounded = queues.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "bounded");
+        Assert.Equal(2, bounded.GetProperty("maxWaiting").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, def.GetProperty("maxWaiting").ValueKind);
+        Assert.Equal(0, def.GetProperty("stuck").GetInt64());
 
-        var resumed = await admin.PostAsync("/v1/queues/default/resume", null);
-        Assert.False((await resumed.JsonAsync()).GetProperty("paused").GetBoolean());
+        var resumed = await (await admin.PostAsync("/v1/queues/default/resume", null)).JsonAsync();
+        Assert.False(resumed.GetProperty("paused").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, resumed.GetProperty("maxWaiting").ValueKind);
         await admin.WaitForStateAsync(id, "succeeded");
         await (await admin.PostAsync("/v1/queues/nowhere/pause", null)).AssertProblemAsync(404);
     }

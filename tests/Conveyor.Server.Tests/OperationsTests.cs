@@ -46,6 +46,11 @@ public sealed class OperationsTests : IAsyncLifetime
         }
         Assert.Contains("conveyor_queue_depth", text);
         Assert.Contains("conveyor_queue_stuck", text);
+        // The bound, under the name the alert rules use, for the bounded queue only (MaxWaiting 2 in the fixture). Other
+        // servers of this test process export theirs through the same meter name, all from the same fixture.
+        var bounds = text.Split('\n').Where(l => l.StartsWith("conveyor_queue_max_waiting{", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(bounds);
+        Assert.All(bounds, b => Assert.Matches("queue=\"bounded\".* 2( [0-9]+)?$", b));
         Assert.Contains("conveyor_jobs_succeeded", text);
         Assert.Contains("conveyor_job_duration_seconds_bucket", text);
 

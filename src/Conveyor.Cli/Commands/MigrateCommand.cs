@@ -6,25 +6,42 @@ using Conveyor.Server;
 using Conveyor.Sqlite;
 using Conveyor.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Conveyor.Cli.Commands;
 
-/// <summary><c>conveyor migrate --store ...</c>: creates or upgrades a store's schema directly, without a server.</summary>
+/// <summary>
+/// <c>conveyor migrate</c>: creates or upgrades a store's schema directly, without a server. The store comes from the
+/// same settings as <c>serve</c>'s (<c>--store</c>, <c>--schema</c>, then <c>Conveyor:Store</c> and
+/// <c>Conveyor:Postgres:Schema</c> from appsettings, the environment or the command line), read the same way.
+/// </summary>
 internal static class MigrateCommand
 {
     public static Command Create(CliContext cli)
     {
-        var store = new Option<string>("--store") { Description = $"The store: {StoreSetting.Help}", Required = true, HelpName = "store" };
-        var command = new Command("migrate", "Create or upgrade a store's schema to this version's, and print what changed") { store };
+        var store = StoreSetting.StoreOption();
+        var schema = StoreSetting.SchemaOption();
+        var command = new Command("migrate", "Create or upgrade a store's schema to this version's, and print what changed; other arguments (--Conveyor:Postgres:Schema=ops, ...) are configuration")
+        {
+            store, schema,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(cli.Local(async (result, cancellationToken) =>
         {
-            var setting = result.GetValue(store)!;
-            var options = new ConveyorOptions();
-            StoreSetting.Validate(setting);
-            ConveyorServerHost.UseStore(options, setting);
-            await using var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
-            var shown = StoreSetting.Describe(setting);
-            await using var jobStore = options.StoreFactory!(services);
+            // The server's own configuration path, so migrate and serve can never disagree on which store they mean.
+            await using var app = ConveyorServerHost.Build([.. StoreSetting.ConfigurationArguments(result, store, schema)]);
+            var setting = StoreSetting.FromConfiguration(app.Configuration, result, schema);
+            ConveyorOptions options;
+            try
+            {
+                options = app.Services.GetRequiredService<IOptions<ConveyorOptions>>().Value;
+            }
+            catch (Exception e) when (e is OptionsValidationException or ArgumentException or FormatException)
+            {
+                throw CliException.Usage($"the configuration is invalid: {Http.ApiErrors.Sentence(e.Message.ReplaceLineEndings(" "))}");
+            }
+            await using var jobStore = options.StoreFactory!(app.Services);
+            var shown = StoreSetting.Describe(setting, (jobStore as PostgresJobStore)?.Schema);
             try
             {
                 var before = await SchemaVersionAsync(jobStore, cancellationToken);

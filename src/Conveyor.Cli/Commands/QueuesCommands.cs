@@ -21,10 +21,13 @@ internal static class QueuesCommands
                 await run.PrintJsonAsync(text);
                 return ExitCodes.Success;
             }
-            var table = new Table("QUEUE", "PENDING", "SCHEDULED", "RUNNING", "AWAITING", "FAILED", "OLDEST PENDING", "PAUSED")
-                .AlignRight("PENDING", "SCHEDULED", "RUNNING", "AWAITING", "FAILED", "OLDEST PENDING");
+            var table = new Table("QUEUE", "PENDING", "SCHEDULED", "RUNNING", "STUCK", "AWAITING", "FAILED", "OLDEST PENDING", "MAX WAITING", "PAUSED")
+                .AlignRight("PENDING", "SCHEDULED", "RUNNING", "STUCK", "AWAITING", "FAILED", "OLDEST PENDING", "MAX WAITING");
             foreach (var q in ApiJson.Read<QueueListModel>(text).Queues)
-                table.Add(q.Name, q.Pending, q.Scheduled, q.Running, q.AwaitingInput, q.Failed, Text.Duration(q.OldestPendingAgeSeconds), q.Paused ? "yes" : "no");
+            {
+                table.Add(q.Name, q.Pending, q.Scheduled, q.Running, q.Stuck, q.AwaitingInput, q.Failed, Text.Duration(q.OldestPendingAgeSeconds),
+                    q.MaxWaiting?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", q.Paused ? "yes" : "no");
+            }
             table.WriteTo(run.Out);
             return ExitCodes.Success;
         }));

@@ -16,7 +16,8 @@ internal static class ServeCommand
 {
     public static Command Create(CliContext cli)
     {
-        var store = new Option<string?>("--store") { Description = $"The store: {StoreSetting.Help} [default: Conveyor:Store, else sqlite:conveyor.db]", HelpName = "store" };
+        var store = StoreSetting.StoreOption();
+        var schema = StoreSetting.SchemaOption();
         var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated [default: {ConveyorServerHost.DefaultUrl}]", HelpName = "urls" };
         var samples = new Option<bool>("--samples")
         {
@@ -24,21 +25,17 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Run the Conveyor server; other arguments (--Conveyor:Queues:reports:Concurrency=4, ...) are configuration")
         {
-            store, urls, samples,
+            store, schema, urls, samples,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(cli.Local(async (result, cancellationToken) =>
         {
-            var args = new List<string>();
-            if (result.GetValue(store) is { } s)
-                args.Add($"--Conveyor:Store={s}");
+            var args = StoreSetting.ConfigurationArguments(result, store, schema);
             if (result.GetValue(urls) is { } u)
                 args.Add($"--urls={u}");
-            args.AddRange(result.UnmatchedTokens);
             var withSamples = result.GetValue(samples);
             await using var app = ConveyorServerHost.Build([.. args], withSamples ? o => SampleJobs.AddTo(o) : null);
-            var storeSetting = app.Configuration["Conveyor:Store"] ?? "sqlite:conveyor.db";
-            StoreSetting.Validate(storeSetting);
+            var storeSetting = StoreSetting.FromConfiguration(app.Configuration, result, schema);
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -48,7 +45,7 @@ internal static class ServeCommand
                 throw new CliException(ExitCodes.Failure, $"the server did not start: {Http.ApiErrors.Sentence(e.Message.ReplaceLineEndings(" "))}");
             }
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            await cli.Out.WriteLineAsync($"Conveyor is listening on {string.Join(", ", addresses)} (store {StoreSetting.Describe(storeSetting)}{(withSamples ? ", sample job types" : "")}); Ctrl+C stops it.");
+            await cli.Out.WriteLineAsync($"Conveyor is listening on {string.Join(", ", addresses)} (store {StoreSetting.Describe(storeSetting, app.Configuration["Conveyor:Postgres:Schema"])}{(withSamples ? ", sample job types" : "")}); Ctrl+C stops it.");
             if (withSamples)
                 await SubmitDemoOnceAsync(cli, app.Services.GetRequiredService<IJobClient>(), cancellationToken);
             await cli.Out.FlushAsync(cancellationToken);

@@ -29,7 +29,8 @@ internal sealed record EventModel(long Id, long JobId, string JobType, string Qu
 
 internal sealed record EventPageModel(IReadOnlyList<EventModel> Events, long LastEventId);
 
-internal sealed record QueueModel(string Name, long Pending, long Scheduled, long Running, long AwaitingInput, long Failed, double? OldestPendingAgeSeconds, bool Paused);
+internal sealed record QueueModel(string Name, long Pending, long Scheduled, long Running, long AwaitingInput, long Failed, double? OldestPendingAgeSeconds, bool Paused,
+    long Stuck = 0, int? MaxWaiting = null);
 
 internal sealed record QueueListModel(IReadOnlyList<QueueModel> Queues);
 

@@ -66,10 +66,12 @@ internal sealed record EventDto(long Id, long JobId, string JobType, string Queu
 
 internal sealed record EventPageDto(IReadOnlyList<EventDto> Events, long LastEventId);
 
+/// <summary>A queue's counts, and its bound as this server is configured (null: unbounded).</summary>
 internal sealed record QueueDto(string Name, long Pending, long Scheduled, long Running, long Stuck, long AwaitingInput, long Failed, double? OldestPendingAgeSeconds, bool Paused,
-    string? PausedBy, DateTimeOffset? PausedAt)
+    string? PausedBy, DateTimeOffset? PausedAt, int? MaxWaiting)
 {
-    public static QueueDto From(QueueInfo q) => new(q.Name, q.Pending, q.Scheduled, q.Running, q.Stuck, q.AwaitingInput, q.Failed, q.OldestPendingAge?.TotalSeconds, q.Paused, q.PausedBy, q.PausedAt);
+    public static QueueDto From(QueueInfo q, ConveyorOptions options) => new(q.Name, q.Pending, q.Scheduled, q.Running, q.Stuck, q.AwaitingInput, q.Failed,
+        q.OldestPendingAge?.TotalSeconds, q.Paused, q.PausedBy, q.PausedAt, options.Queues.TryGetValue(q.Name, out var configured) ? configured.MaxWaiting : null);
 }
 
 internal sealed record DurationDto(long Count, double? AverageSeconds, double? P95Seconds)

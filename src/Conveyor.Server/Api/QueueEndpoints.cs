@@ -1,29 +1,30 @@
 using Conveyor.Server.Auth;
+using Microsoft.Extensions.Options;
 
 namespace Conveyor.Server.Api;
 
-/// <summary>Queues (depth, running, oldest pending age, paused), pausing them, and statistics.</summary>
+/// <summary>Queues (depth, running, stuck, oldest pending age, paused, bound), pausing them, and statistics.</summary>
 internal static class QueueEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/queues", List).WithName("ListQueues").WithSummary("Every queue with its counts (operator, admin)").Produces<QueueListDto>();
-        v1.MapPost("/queues/{name}/pause", (HttpContext http, IJobClient client, ILoggerFactory loggers, string name) => SetPaused(http, client, loggers.CreateLogger("Conveyor.Server.Queues"), name, true))
+        v1.MapPost("/queues/{name}/pause", (HttpContext http, IJobClient client, IOptions<ConveyorOptions> options, ILoggerFactory loggers, string name) => SetPaused(http, client, options.Value, loggers.CreateLogger("Conveyor.Server.Queues"), name, true))
             .WithName("PauseQueue").WithSummary("Pause a queue: it accepts jobs, none is claimed (admin)").Produces<QueueDto>();
-        v1.MapPost("/queues/{name}/resume", (HttpContext http, IJobClient client, ILoggerFactory loggers, string name) => SetPaused(http, client, loggers.CreateLogger("Conveyor.Server.Queues"), name, false))
+        v1.MapPost("/queues/{name}/resume", (HttpContext http, IJobClient client, IOptions<ConveyorOptions> options, ILoggerFactory loggers, string name) => SetPaused(http, client, options.Value, loggers.CreateLogger("Conveyor.Server.Queues"), name, false))
             .WithName("ResumeQueue").WithSummary("Resume a paused queue (admin)").Produces<QueueDto>();
         v1.MapGet("/stats", Stats).WithName("GetStats")
             .WithSummary("Counts by state and type, run times (mean, p95) and stuck jobs, over what the key may see").Produces<StatsDto>();
     }
 
-    private static async Task<IResult> List(HttpContext http, IJobClient client)
+    private static async Task<IResult> List(HttpContext http, IJobClient client, IOptions<ConveyorOptions> options)
     {
         if (!Caller.From(http.User).CanReadOperations)
             return Problems.Forbidden("Queues are visible to operator and admin keys.");
-        return Results.Ok(new QueueListDto([.. (await client.ListQueuesAsync(http.RequestAborted)).Select(QueueDto.From)]));
+        return Results.Ok(new QueueListDto([.. (await client.ListQueuesAsync(http.RequestAborted)).Select(q => QueueDto.From(q, options.Value))]));
     }
 
-    private static async Task<IResult> SetPaused(HttpContext http, IJobClient client, ILogger log, string name, bool paused)
+    private static async Task<IResult> SetPaused(HttpContext http, IJobClient client, ConveyorOptions options, ILogger log, string name, bool paused)
     {
         var caller = Caller.From(http.User);
         if (!caller.IsAdmin)
@@ -39,7 +40,7 @@ internal static class QueueEndpoints
         // A pause belongs to no job, so it has no history to go in: the log records who did it.
         log.LogInformation("Queue {Queue} {Action} by {User} (key {KeyId})", name, paused ? "paused" : "resumed", caller.User, caller.KeyId);
         var queue = (await client.ListQueuesAsync(http.RequestAborted)).First(q => q.Name == name);
-        return Results.Ok(QueueDto.From(queue));
+        return Results.Ok(QueueDto.From(queue, options));
     }
 
     private static async Task<IResult> Stats(HttpContext http, IJobClient client, string? tenant)

@@ -20,7 +20,8 @@ internal sealed class StoreGauges : BackgroundService
     private readonly Meter _meter;
     private volatile IReadOnlyList<QueueInfo> _queues = [];
 
-    public StoreGauges(IJobClient client, IOptions<ConveyorServerOptions> options, TimeProvider time, ILogger<StoreGauges> logger, IMeterFactory meters)
+    public StoreGauges(IJobClient client, IOptions<ConveyorServerOptions> options, IOptions<ConveyorOptions> conveyor, TimeProvider time, ILogger<StoreGauges> logger,
+        IMeterFactory meters)
     {
         (_client, _options, _time, _logger) = (client, options.Value, time, logger);
         _meter = meters.Create(MeterName);
@@ -34,6 +35,11 @@ internal sealed class StoreGauges : BackgroundService
             "How long the longest-ready pending job has waited (0 when none is pending).");
         _meter.CreateObservableGauge("conveyor.queue.paused", () => PerQueue(q => q.Paused ? 1 : 0), "1", "1 when the queue is paused.");
         _meter.CreateObservableGauge("conveyor.queue.stuck", () => PerQueue(q => q.Stuck), "{job}", "Running jobs whose lease expired (their worker died or stalled).");
+        // Configuration, not a count: served for the bounded queues only, so depth / max_waiting exists where a bound does.
+        var bounds = conveyor.Value.Queues.Values.Where(q => q.MaxWaiting is not null)
+            .Select(q => new Measurement<long>(q.MaxWaiting!.Value, new KeyValuePair<string, object?>("queue", q.Name))).ToArray();
+        _meter.CreateObservableGauge("conveyor.queue.max_waiting", () => bounds, "{job}",
+            "The queue's bound (MaxWaiting) as this process is configured: at this many waiting jobs submissions are refused. Absent for unbounded queues.");
     }
 
     private IEnumerable<Measurement<long>> PerQueue(Func<QueueInfo, long> value) =>

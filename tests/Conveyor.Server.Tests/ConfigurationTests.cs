@@ -1,0 +1,152 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Server.Tests;
+
+/// <summary>The standalone server's worker settings bound from configuration (<c>Conveyor:*</c>), and their checks at start-up.</summary>
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public async Task The_configured_lease_duration_is_the_lease_a_claimed_job_gets()
+    {
+        await using var server = await ServerFixture.StartAsync("--Conveyor:LeaseDuration=00:07:00", "--Conveyor:HeartbeatInterval=00:02:00");
+        using var admin = server.Admin();
+        var id = (await (await admin.PostJsonAsync("/v1/jobs", """{"type":"test.hold","payload":{"gate":"lease"}}""")).JsonAsync()).GetProperty("id").GetInt64();
+        var job = await admin.WaitForStateAsync(id, "running");
+
+        // The lease is counted from the claim (the attempt's start): 7 minutes, not the default 30 seconds.
+        var lease = job.GetProperty("leaseExpiresAt").GetDateTimeOffset() - job.GetProperty("startedAt").GetDateTimeOffset();
+        Assert.InRange(lease, TimeSpan.FromMinutes(6.5), TimeSpan.FromMinutes(7.5));
+        (await admin.PostAsync($"/v1/jobs/{id}/cancel", null)).EnsureSuccessStatusCode();
+        await admin.WaitForStateAsync(id, "cancelled");
+    }
+
+    [Fact]
+    public async Task Every_worker_setting_and_retention_age_binds_by_its_name()
+    {
+        await using var server = await ServerFixture.StartAsync(
+            "--Conveyor:WorkerId=node-7", "--Conveyor:PollInterval=00:00:00.250", "--Conveyor:ReaperInterval=00:00:02",
+            "--Conveyor:ShutdownTimeout=00:00:45", "--Conveyor:MaxClaimBatch=17", "--Conveyor:MaxPayloadBytes=2048",
+            "--Conveyor:InteractionSweepInterval=00:00:03", "--Conveyor:Retention:SucceededFor=02:00:00",
+            "--Conveyor:Retention:CancelledFor=forever", "--Conveyor:Retention:FailedFor=30.00:00:00",
+            "--Conveyor:Retention:Interval=00:05:00", "--Conveyor:Retention:BatchSize=250");
+        var o = server.Service<IOptions<ConveyorOptions>>().Value;
+        Assert.Equal("node-7", o.WorkerId);
+        Assert.True(o.RunWorkers);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), o.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(2), o.ReaperInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), o.InteractionSweepInterval);
+        Assert.Equal(17, o.MaxClaimBatch);
+        Assert.Equal(2048, o.MaxPayloadBytes);
+        Assert.Equal(TimeSpan.FromHours(2), o.Retention.SucceededFor);
+        Assert.Null(o.Retention.CancelledFor);
+        Assert.Equal(TimeSpan.FromDays(30), o.Retention.FailedFor);
+        Assert.Equal(TimeSpan.FromMinutes(5), o.Retention.Interval);
+        Assert.Equal(250, o.Retention.BatchSize);
+        // The host waits for the longer drain, with the 10 s the release after it needs.
+        Assert.Equal(TimeSpan.FromSeconds(55), server.Service<IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
+
+        // The bound payload size is the one enforced.
+        using var admin = server.Admin();
+        var big = new string('x', 4096);
+        await (await admin.PostJsonAsync("/v1/jobs", $$$"""{"type":"test.echo","payload":{"text":"{{{big}}}"}}""")).AssertProblemAsync(400, "payload");
+    }
+
+    [Fact]
+    public async Task Run_workers_false_makes_an_api_only_node_whose_jobs_wait_for_a_worker_node()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"conveyor-server-{Guid.NewGuid():N}");
+        try
+        {
+            long id;
+            string key;
+            await using (var apiOnly = await ServerFixture.StartAsync(["--Conveyor:RunWorkers=false", "--Conveyor:PollInterval=00:00:00.050"], bootstrapKey: true, directory))
+            {
+                Assert.False(apiOnly.Service<IOptions<ConveyorOptions>>().Value.RunWorkers);
+                key = apiOnly.AdminKey;
+                using var admin = apiOnly.Admin();
+                id = (await (await admin.PostJsonAsync("/v1/jobs", """{"type":"test.echo","payload":{"text":"later"}}""")).JsonAsync()).GetProperty("id").GetInt64();
+                // Twenty poll intervals: a worker of this node would have claimed the job many times over.
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                var job = await (await admin.GetAsync($"/v1/jobs/{id}")).JsonAsync();
+                Assert.Equal("pending", job.GetProperty("state").GetString());
+                Assert.Equal(0, job.GetProperty("attempt").GetInt32());
+            }
+
+            // The same store behind a node with workers: the job was claimable all along, and runs.
+            await using var worker = await ServerFixture.StartAsync([], bootstrapKey: false, directory);
+            using var client = worker.Client(key);
+            await client.WaitForStateAsync(id, "succeeded");
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still closing; the temp directory is the OS's to clean.
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Bad_values_fail_the_start_with_every_problem_naming_its_key()
+    {
+        var directory = Directory.CreateTempSubdirectory("conveyor-server-bad-").FullName;
+        await using var app = ConveyorServerHost.Build(
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--Conveyor:Store=sqlite:{Path.Combine(directory, "conveyor.db")}",
+            "--Logging:LogLevel:Default=Warning",
+            "--Conveyor:LeaseDuration=soon",
+            "--Conveyor:PollInterval=30",
+            "--Conveyor:MaxClaimBatch=lots",
+            "--Conveyor:RunWorkers=maybe",
+            "--Conveyor:Retention:FailedFor=1 week",
+            "--Conveyor:Queues:reports:MaxWaiting=many",
+            "--Conveyor:ReaperInterval=-00:00:01",
+        ]);
+        var error = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => app.StartAsync());
+        var message = error.Message;
+        Assert.Contains("Conveyor:LeaseDuration: 'soon' is not a duration", message, StringComparison.Ordinal);
+        Assert.Contains("Conveyor:PollInterval: '30' is not a duration", message, StringComparison.Ordinal);
+        Assert.Contains("Conveyor:MaxClaimBatch: 'lots' is not a whole number", message, StringComparison.Ordinal);
+        Assert.Contains("Conveyor:RunWorkers: 'maybe' is not true or false", message, StringComparison.Ordinal);
+        Assert.Contains("Conveyor:Retention:FailedFor: '1 week' is not a duration", message, StringComparison.Ordinal);
+        Assert.Contains("Conveyor:Queues:reports:MaxWaiting: 'many' is not a whole number", message, StringComparison.Ordinal);
+        // Values that parse but break a rule are named by the options' own validation.
+        Assert.Contains("ReaperInterval: must be greater than zero", message, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_not_shorter_than_the_lease_fails_the_start()
+    {
+        var directory = Directory.CreateTempSubdirectory("conveyor-server-bad-").FullName;
+        await using var app = ConveyorServerHost.Build(
+        [
+            "--urls=http://127.0.0.1:0", $"--Conveyor:Store=sqlite:{Path.Combine(directory, "conveyor.db")}", "--Logging:LogLevel:Default=Warning",
+            "--Conveyor:LeaseDuration=00:00:20", "--Conveyor:HeartbeatInterval=00:00:20",
+        ]);
+        var error = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("LeaseDuration: must exceed HeartbeatInterval", error.Message, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Requests_are_not_logged_by_default_and_configuration_can_turn_them_back_on()
+    {
+        await using var quiet = ConveyorServerHost.Build(["--Conveyor:Store=sqlite::memory:"]);
+        var loggers = quiet.Services.GetRequiredService<ILoggerFactory>();
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Warning));
+        Assert.True(loggers.CreateLogger("Conveyor.Server.Queues").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.Hosting.Lifetime").IsEnabled(LogLevel.Information));
+
+        await using var verbose = ConveyorServerHost.Build(["--Conveyor:Store=sqlite::memory:", "--Logging:LogLevel:Microsoft.AspNetCore=Information"]);
+        Assert.True(verbose.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
+    }
+}
