@@ -41,11 +41,13 @@ public abstract class EngineTestBase<TFactory> : IAsyncLifetime
     }
 
     /// <summary>Builds a host with fast timings and the test handlers; <paramref name="location"/> names its data.</summary>
-    protected IHost BuildHost(Action<ConveyorOptions>? configure, out string location, string? existingLocation = null)
+    protected IHost BuildHost(Action<ConveyorOptions>? configure, out string location, string? existingLocation = null, TimeProvider? time = null)
     {
         var where = existingLocation ?? Factory.NewLocation();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (time is not null)
+            builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(Probe);
         builder.Services.AddScoped<ScopedThing>();
         builder.Services.AddConveyor(o =>
