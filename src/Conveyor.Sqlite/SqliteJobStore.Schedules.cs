@@ -138,7 +138,7 @@ public sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         var (result, readyAt) = await WriteAsync(now =>
         {
-            var exists = Command("SELECT count(*) FROM schedules WHERE name = @name");
+            var exists = Named("ScheduleExists");
             exists.Parameters.AddWithValue("@name", parameters.Name);
             if ((long)exists.ExecuteScalar()! == 0)
                 return ((JobInsertResult?)null, (Dictionary<string, long>?)null);

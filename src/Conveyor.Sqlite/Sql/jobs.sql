@@ -416,6 +416,9 @@ RETURNING last_job_id;
 -- name: ScheduleJobActive
 SELECT count(*) FROM jobs WHERE id = @job_id AND state IN (1, 2, 3);
 
+-- name: ScheduleExists
+SELECT count(*) FROM schedules WHERE name = @name;
+
 -- name: ScheduleRecordJob
 UPDATE schedules SET last_job_id = @job_id, last_fired_at = coalesce(@tick, last_fired_at), updated_at = @now WHERE name = @name;
 
