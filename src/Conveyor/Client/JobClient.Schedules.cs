@@ -1,5 +1,6 @@
 using Conveyor.Scheduling;
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 
 namespace Conveyor.Client;
 
@@ -50,6 +51,9 @@ internal sealed partial class JobClient
         // A trigger is no tick: its own key, so it never collides with (or stands in for) a tick's job.
         var job = _schedules.Template(schedule.Definition) with { IdempotencyKey = $"schedule:{name}:manual:{Guid.NewGuid():N}" };
         var inserted = await store.ScheduleTriggerAsync(new ScheduleTriggerParams(name, job, actor), cancellationToken);
-        return inserted is null ? null : new EnqueueResult(inserted.JobId, inserted.State, inserted.Existing);
+        if (inserted is null)
+            return null;
+        JobMetrics.RecordEnqueued([job], [inserted]);
+        return new EnqueueResult(inserted.JobId, inserted.State, inserted.Existing);
     }
 }

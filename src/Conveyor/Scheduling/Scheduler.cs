@@ -1,5 +1,6 @@
 using Conveyor.Routing;
 using Conveyor.Storage;
+using Conveyor.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Scheduling;
@@ -115,6 +116,8 @@ internal sealed class Scheduler(ConveyorOptions options, IJobStore store, TimePr
         }, cancellationToken);
         if (!result.Applied)
             return;
+        // Fired jobs count as enqueued, like any submission (they bypass the client, which counts the others).
+        JobMetrics.RecordEnqueued([.. result.JobIds.Select(_ => job)], [.. result.JobIds.Select(id => new JobInsertResult(id, JobState.Pending, false))]);
         if (plan.MissedAny)
             logger.LogInformation("Schedule {Schedule} missed ticks (due since {Due}); misfire policy {Policy} fired {Count} jobs", schedule.Name, schedule.NextFireAt, definition.Misfire, result.JobIds.Count);
         else if (result.SkippedOverlap)
