@@ -75,12 +75,12 @@ start_postgres() {
 trap stop_postgres EXIT
 start_postgres
 
-# promtool (Debian's prometheus package) validates the server's /metrics in the server tests.
+# promtool (Debian's prometheus package) validates the server's /metrics in the server tests and the alert rules below.
 if ! command -v promtool >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "== installing prometheus (for promtool)"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null 2>&1
 fi
-command -v promtool >/dev/null 2>&1 || echo "test.sh: promtool was not found and could not be installed; the metrics test will fail." >&2
+command -v promtool >/dev/null 2>&1 || echo "test.sh: promtool was not found and could not be installed; the metrics test and the alert rule checks will fail." >&2
 
 status=0
 for project in tests/*/; do
@@ -102,6 +102,17 @@ for trx in "$results"/*.trx; do
   f=$(grep -o '<UnitTestResult [^>]*outcome="Failed"' "$trx" | wc -l)
   passed=$((passed + p))
   failed=$((failed + f))
+done
+# The Prometheus alert rules: valid (check rules), and each alert fires exactly when its unit test says (test rules).
+# Each command counts as one test.
+for check in "check rules deploy/prometheus/alerts.yml" "test rules deploy/prometheus/alerts.test.yml"; do
+  echo "== promtool $check"
+  # shellcheck disable=SC2086  # the words of $check are promtool's arguments
+  if command -v promtool >/dev/null 2>&1 && promtool $check; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # a test run crashed or found no tests: count it, never report green

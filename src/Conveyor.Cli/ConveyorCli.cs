@@ -4,9 +4,9 @@ using Conveyor.Cli.Commands;
 namespace Conveyor.Cli;
 
 /// <summary>
-/// The <c>conveyor</c> command line: <c>serve</c>, <c>migrate</c>, <c>keys</c>, <c>enqueue</c>, <c>status</c>,
+/// The <c>conveyor</c> command line: <c>serve</c>, <c>migrate</c>, <c>store copy</c>, <c>keys</c>, <c>enqueue</c>, <c>status</c>,
 /// <c>watch</c>, <c>ls</c>, <c>cancel</c>, <c>retry</c>, <c>dlq</c>, <c>queues</c>, <c>stats</c>, <c>inbox</c> and
-/// <c>answer</c>. Every command but <c>serve</c> and <c>migrate</c> talks to a server over its HTTP API. See
+/// <c>answer</c>. Every command but <c>serve</c>, <c>migrate</c> and <c>store copy</c> talks to a server over its HTTP API. See
 /// <c>docs/cli.md</c>.
 /// </summary>
 public static class ConveyorCli
@@ -59,6 +59,7 @@ public static class ConveyorCli
         root.Options.Add(cli.JsonOption);
         root.Subcommands.Add(ServeCommand.Create(cli));
         root.Subcommands.Add(MigrateCommand.Create(cli));
+        root.Subcommands.Add(StoreCommands.Create(cli));
         root.Subcommands.Add(KeysCommands.Create(cli));
         root.Subcommands.Add(EnqueueCommand.Create(cli));
         foreach (var command in JobCommands.Create(cli))

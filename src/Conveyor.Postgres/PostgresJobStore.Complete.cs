@@ -53,10 +53,11 @@ public sealed partial class PostgresJobStore
         p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
         p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
         p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
-        p.AddWithValue("uncharges", completions.Select(c => c.Outcome == JobOutcome.Released ? 1 : 0).ToArray());
-        p.AddWithValue("delays", completions.Select(c => c.Outcome == JobOutcome.Retry ? c.RetryDelay : TimeSpan.Zero).ToArray());
+        p.AddWithValue("uncharges", completions.Select(c => c.Outcome is JobOutcome.Released or JobOutcome.Snoozed ? 1 : 0).ToArray());
+        p.AddWithValue("delays", completions.Select(c => c.Outcome is JobOutcome.Retry or JobOutcome.Snoozed ? c.RetryDelay : TimeSpan.Zero).ToArray());
         p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
         p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
+        p.AddWithValue("messages", completions.Select(c => c.Message).ToArray());
         p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
         p.AddWithValue("artifacts", completions.Select(c => c.Outcome == JobOutcome.Succeeded && c.Artifacts is { Count: > 0 } a
             ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
@@ -85,6 +86,7 @@ public sealed partial class PostgresJobStore
         JobOutcome.Failed => (JobState.Failed, JobEventKind.Failed),
         JobOutcome.Cancelled => (JobState.Cancelled, JobEventKind.Cancelled),
         JobOutcome.Released => (JobState.Pending, JobEventKind.Released),
+        JobOutcome.Snoozed => (JobState.Pending, JobEventKind.Snoozed),
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Outcome, "Unknown outcome."),
     };
 

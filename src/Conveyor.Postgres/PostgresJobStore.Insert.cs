@@ -8,10 +8,11 @@ public sealed partial class PostgresJobStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// A batch without idempotency keys, bounded queues or bounded tenants is one statement. Otherwise one
-    /// transaction: the bounded queues are locked (in name order), then the bounded tenants (in name order), the keys
-    /// looked up, the bounds counted, the new rows inserted with their events, and a key that a concurrent submission
-    /// inserted meanwhile is looked up again.
+    /// A batch without idempotency keys, unique keys, bounded queues or bounded tenants is one statement. Otherwise one
+    /// transaction: the bounded queues are locked (in name order), then the bounded tenants (in name order), then the
+    /// unique keys (by tenant and key), the idempotency keys looked up, then the unique keys, the bounds counted, the new
+    /// rows inserted with their events, and an idempotency key that a concurrent submission inserted meanwhile is looked
+    /// up again.
     /// </remarks>
     public async Task<IReadOnlyList<JobInsertResult>> JobsInsertAsync(JobsInsertParams parameters, CancellationToken cancellationToken)
     {
@@ -71,6 +72,9 @@ public sealed partial class PostgresJobStore
                 ? jobs.Select(j => j.Principal.Tenant ?? "").Distinct(StringComparer.Ordinal)
                     .Where(t => tenantBound.MaxWaitingFor(t) is not null).Order(StringComparer.Ordinal).ToArray()
                 : [];
+            UniqueLocks = [.. jobs.Where(j => j.UniqueKey is not null && j.UniquePeriod is not null)
+                .Select(j => (Tenant: j.Principal.Tenant ?? "", Key: j.UniqueKey!)).Distinct()
+                .OrderBy(u => u.Tenant, StringComparer.Ordinal).ThenBy(u => u.Key, StringComparer.Ordinal)];
         }
 
         public JobsInsertParams Parameters { get; }
@@ -84,15 +88,19 @@ public sealed partial class PostgresJobStore
         /// <summary>The tenants of the batch that have a bound, stored form ("" for the default tenant), in name order.</summary>
         public string[] BoundedTenants { get; }
 
+        /// <summary>The (tenant, unique key) pairs of the batch, in lock order.</summary>
+        public (string Tenant, string Key)[] UniqueLocks { get; }
+
         /// <summary>Keys and bounds take several statements; a plain batch is one statement, atomic by itself.</summary>
-        public bool NeedsTransaction => Keyed.Length > 0 || Bounded.Length > 0 || BoundedTenants.Length > 0;
+        public bool NeedsTransaction => Keyed.Length > 0 || Bounded.Length > 0 || BoundedTenants.Length > 0 || UniqueLocks.Length > 0;
     }
 
     private async Task<(List<JobInsertResult> Results, List<(string, DateTimeOffset)> Ready)> InsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, InsertPlan plan, string origin, CancellationToken cancellationToken)
     {
         var jobs = plan.Parameters.Jobs;
-        var firstOf = plan.FirstOf;
+        // A copy: unique keys add repeats to it, and a deadlock retry runs this again with the same plan.
+        var firstOf = (int[])plan.FirstOf.Clone();
         var results = new JobInsertResult?[jobs.Count];
         if (plan.Bounded.Length > 0)
         {
@@ -106,8 +114,17 @@ public sealed partial class PostgresJobStore
             lockTenants.Parameters.AddWithValue("tenants", plan.BoundedTenants);
             await lockTenants.ExecuteNonQueryAsync(cancellationToken);
         }
+        if (plan.UniqueLocks.Length > 0)
+        {
+            await using var lockKeys = Command(connection, "UniqueKeysLock", transaction);
+            lockKeys.Parameters.AddWithValue("tenants", plan.UniqueLocks.Select(u => u.Tenant).ToArray());
+            lockKeys.Parameters.AddWithValue("keys", plan.UniqueLocks.Select(u => u.Key).ToArray());
+            await lockKeys.ExecuteNonQueryAsync(cancellationToken);
+        }
         if (plan.Keyed.Length > 0)
             ResolveIdempotency(jobs, firstOf, results, await FindKeysAsync(connection, transaction, jobs, plan.Keyed, cancellationToken));
+        if (plan.UniqueLocks.Length > 0)
+            await ResolveUniqueAsync(connection, transaction, jobs, firstOf, results, cancellationToken);
         var toInsert = Enumerable.Range(0, jobs.Count).Where(i => firstOf[i] == i && results[i] is null).ToArray();
         if (plan.Bounded.Length > 0)
             await CheckBoundsAsync(connection, transaction, jobs, toInsert, plan.Parameters.Bounds!, plan.Bounded, cancellationToken);
@@ -172,6 +189,38 @@ public sealed partial class PostgresJobStore
                 throw new IdempotencyConflictException(key, existing.Id);
             results[i] = new JobInsertResult(existing.Id, existing.State, true);
         }
+    }
+
+    /// <summary>
+    /// After idempotency (which wins): a job whose (tenant, unique key) an earlier job of the batch has repeats it
+    /// (<paramref name="firstOf"/>); the first of each key takes the blocking job the store has, if any. The keys are
+    /// locked, so no concurrent insert of them can commit between this lookup and the insert.
+    /// </summary>
+    private async Task ResolveUniqueAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<NewJob> jobs, int[] firstOf,
+        JobInsertResult?[] results, CancellationToken cancellationToken)
+    {
+        var seen = new Dictionary<(string, string), int>();
+        var lookup = new List<int>();
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            if (firstOf[i] != i || results[i] is not null || job.UniqueKey is not { } key || job.UniquePeriod is null)
+                continue;
+            if (seen.TryGetValue((job.Principal.Tenant ?? "", key), out var first))
+                firstOf[i] = first;
+            else
+                lookup.Add(seen[(job.Principal.Tenant ?? "", key)] = i);
+        }
+        if (lookup.Count == 0)
+            return;
+        await using var find = Command(connection, "UniqueFind", transaction);
+        find.Parameters.AddWithValue("indexes", lookup.ToArray());
+        find.Parameters.AddWithValue("tenants", lookup.Select(i => jobs[i].Principal.Tenant ?? "").ToArray());
+        find.Parameters.AddWithValue("keys", lookup.Select(i => jobs[i].UniqueKey!).ToArray());
+        find.Parameters.AddWithValue("periods", lookup.Select(i => jobs[i].UniquePeriod!.Value).ToArray());
+        await using var r = await find.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            results[r.GetInt32(0)] = new JobInsertResult(r.GetInt64(1), (JobState)r.GetInt16(2), true);
     }
 
     private async Task<Dictionary<int, (long Id, string Kind, string Payload, JobState State)>> FindKeysAsync(
@@ -258,6 +307,7 @@ public sealed partial class PostgresJobStore
         p.AddWithValue("roles", rows.Select(j => JsonSerializer.Serialize(j.Principal.Roles)).ToArray());
         p.AddWithValue("tags", rows.Select(j => JsonSerializer.Serialize(j.Tags)).ToArray());
         p.AddWithValue("trace_parents", rows.Select(j => j.TraceParent).ToArray());
+        p.AddWithValue("unique_keys", rows.Select(j => j.UniqueKey).ToArray());
         await using var r = await insert.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {

@@ -11,6 +11,12 @@ public sealed partial class PostgresJobStore
     internal static IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; } =
         EmbeddedSql.Migrations(typeof(PostgresJobStore).Assembly, MigrationPrefix);
 
+    /// <summary>
+    /// The schema version this build migrates to: the number of its newest migration. A database at another version
+    /// is either older (<see cref="MigrateAsync"/> upgrades it) or newer than this build knows.
+    /// </summary>
+    public static int LatestSchemaVersion => Migrations[^1].Version;
+
     /// <inheritdoc />
     /// <remarks>
     /// One transaction under a transaction-scoped advisory lock derived from the schema name: nodes starting

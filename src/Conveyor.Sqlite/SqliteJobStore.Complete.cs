@@ -46,7 +46,7 @@ public sealed partial class SqliteJobStore
     }
 
     private static bool IsPlainSuccess(JobCompletion c) =>
-        c.Outcome == JobOutcome.Succeeded && c.Result is null && c.Artifacts is not { Count: > 0 } && c.Error is null;
+        c.Outcome == JobOutcome.Succeeded && c.Result is null && c.Artifacts is not { Count: > 0 } && c.Error is null && c.Message is null;
 
     /// <summary>Completions ready for the SQL: plain successes as (actor, [[id, token], …]), the rest as one JSON array of objects.</summary>
     private sealed record CompletionSet(IReadOnlyList<(string? Actor, string Leases)> PlainSuccesses, string? Others);
@@ -110,6 +110,7 @@ public sealed partial class SqliteJobStore
             JobOutcome.Failed => (JobState.Failed, JobEventKind.Failed),
             JobOutcome.Cancelled => (JobState.Cancelled, JobEventKind.Cancelled),
             JobOutcome.Released => (JobState.Pending, JobEventKind.Released),
+            JobOutcome.Snoozed => (JobState.Pending, JobEventKind.Snoozed),
             _ => throw new ArgumentOutOfRangeException(nameof(c), c.Outcome, "Unknown outcome."),
         };
         w.WriteStartObject();
@@ -117,10 +118,11 @@ public sealed partial class SqliteJobStore
         w.WriteNumber("token", c.Lease.LeaseToken);
         w.WriteNumber("state", (int)state);
         w.WriteNumber("event", (int)kind);
-        w.WriteNumber("uncharge", c.Outcome == JobOutcome.Released ? 1 : 0);
-        w.WriteNumber("delay", c.Outcome == JobOutcome.Retry ? Micros.From(c.RetryDelay) : 0);
+        w.WriteNumber("uncharge", c.Outcome is JobOutcome.Released or JobOutcome.Snoozed ? 1 : 0);
+        w.WriteNumber("delay", c.Outcome is JobOutcome.Retry or JobOutcome.Snoozed ? Micros.From(c.RetryDelay) : 0);
         WriteOptional(w, "actor", c.Actor);
         WriteOptional(w, "error", c.Error);
+        WriteOptional(w, "message", c.Message);
         if (c.Outcome == JobOutcome.Succeeded)
         {
             WriteOptional(w, "result", c.Result);

@@ -27,6 +27,7 @@ public sealed partial class SqliteJobStore
     {
         var results = new JobInsertResult?[jobs.Count];
         var replayOf = ResolveIdempotency(jobs, results, now);
+        replayOf = ResolveUnique(jobs, results, replayOf, now);
         CheckBounds(jobs, results, replayOf, bounds);
         CheckTenantBound(jobs, results, replayOf, tenantBound);
         var readyAt = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -54,6 +55,7 @@ public sealed partial class SqliteJobStore
             p.AddWithValue("@roles", JsonSerializer.Serialize(job.Principal.Roles));
             p.AddWithValue("@tags", JsonSerializer.Serialize(job.Tags));
             p.AddWithValue("@trace_parent", (object?)job.TraceParent ?? DBNull.Value);
+            p.AddWithValue("@unique_key", (object?)job.UniqueKey ?? DBNull.Value);
             p.AddWithValue("@now", now);
             var id = (long)insert.ExecuteScalar()!;
             AddEvent(enqueued, id, now, JobEventKind.Enqueued, job.Principal.User, null);
@@ -110,6 +112,47 @@ public sealed partial class SqliteJobStore
             if (reader.GetString(1) != job.Kind || reader.GetString(2) != job.Payload)
                 throw new IdempotencyConflictException(key, id);
             results[i] = new JobInsertResult(id, ReportedState(reader.GetInt32(3), reader.GetInt64(4), now), true);
+        }
+        return replayOf;
+    }
+
+    /// <summary>
+    /// After idempotency (which wins): fills the results of jobs whose unique key matches a blocking job of their tenant,
+    /// and points a later job of the batch with the same tenant and unique key at the earlier one it repeats. Returns
+    /// the replay map, made when first needed.
+    /// </summary>
+    private int[]? ResolveUnique(IReadOnlyList<NewJob> jobs, JobInsertResult?[] results, int[]? replayOf, long now)
+    {
+        Dictionary<(string, string), int>? seen = null;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            if (job.UniqueKey is not { } key || job.UniquePeriod is not { } period || results[i] is not null || replayOf?[i] >= 0)
+                continue;
+            var tenant = job.Principal.Tenant ?? "";
+            seen ??= [];
+            if (seen.TryGetValue((tenant, key), out var first))
+            {
+                if (results[first] is { } earlier)
+                {
+                    results[i] = earlier with { Existing = true };
+                }
+                else
+                {
+                    replayOf ??= Enumerable.Repeat(-1, jobs.Count).ToArray();
+                    replayOf[i] = first;
+                }
+                continue;
+            }
+            seen[(tenant, key)] = i;
+            var find = Named("UniqueFind");
+            find.Parameters.AddWithValue("@tenant", tenant);
+            find.Parameters.AddWithValue("@key", key);
+            find.Parameters.AddWithValue("@period", Micros.From(period));
+            find.Parameters.AddWithValue("@now", now);
+            using var reader = find.ExecuteReader();
+            if (reader.Read())
+                results[i] = new JobInsertResult(reader.GetInt64(0), ReportedState(reader.GetInt32(1), reader.GetInt64(2), now), true);
         }
         return replayOf;
     }

@@ -11,6 +11,12 @@ public sealed partial class SqliteJobStore
     internal static IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; } =
         EmbeddedSql.Migrations(typeof(SqliteJobStore).Assembly, MigrationPrefix);
 
+    /// <summary>
+    /// The schema version this build migrates to: the number of its newest migration. A database at another version
+    /// is either older (<see cref="MigrateAsync"/> upgrades it) or newer than this build knows.
+    /// </summary>
+    public static int LatestSchemaVersion => Migrations[^1].Version;
+
     /// <inheritdoc />
     /// <exception cref="ConveyorException">The database's schema is newer than this build knows.</exception>
     public Task MigrateAsync(CancellationToken cancellationToken) =>

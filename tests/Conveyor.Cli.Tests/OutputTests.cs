@@ -33,6 +33,17 @@ public sealed class OutputTests
     }
 
     [Fact]
+    public async Task The_progress_line_shows_a_snooze_with_its_message()
+    {
+        var output = new StringWriter();
+        var line = new ProgressLine(output, redraw: false, jobId: 9);
+
+        await line.ApplyAsync(new EventModel(1, 9, "sync", "default", DateTimeOffset.UnixEpoch, "snoozed", 1, "worker-1", "Snoozed for 00:05:00; the attempt is not charged."));
+
+        Assert.Equal("job 9  [........................]   -%  snoozed  Snoozed for 00:05:00; the attempt is not charged.", line.Render());
+    }
+
+    [Fact]
     public void Server_sent_events_parse_with_ids_types_multi_line_data_and_comments()
     {
         var parser = new ServerSentEventParser();

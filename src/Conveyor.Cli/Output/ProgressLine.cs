@@ -36,6 +36,10 @@ internal sealed class ProgressLine(TextWriter output, bool redraw, long jobId)
                 _state = "retry scheduled";
                 _detail = e.Message ?? "";
                 break;
+            case "snoozed":
+                _state = "snoozed";
+                _detail = e.Message ?? "";
+                break;
             case "cancel_requested":
                 _state = "cancelling";
                 break;

@@ -35,6 +35,25 @@ FROM unnest(@tenants::text[]) AS t;
 SELECT t, (SELECT count(*) FROM {schema}.jobs WHERE tenant = t AND state = 1)
 FROM unnest(@tenants::text[]) AS t;
 
+-- name: UniqueKeysLock
+-- Serialises inserts of one (tenant, unique key) (@tenants/@keys sorted by tenant then key; taken after QueuesLock and
+-- TenantsLock, so two batches never wait on each other in opposite orders); the lookup that follows, a new statement,
+-- sees every insert of the key committed before the lock. Two keys sharing a hash only wait for each other.
+SELECT count(pg_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:unique:' || t || ':' || k, 0)))
+FROM unnest(@tenants::text[], @keys::text[]) AS u(t, k);
+
+-- name: UniqueFind
+-- @indexes are the batch positions of @tenants/@keys/@periods; returns, for each that has one, the newest job of the
+-- tenant and key created within the period that still blocks a duplicate: any state but failed (5) and cancelled (6).
+-- One range of jobs_unique (migration 0009) per key.
+SELECT k.i, j.id, CASE WHEN j.state = 1 AND j.run_at > {now} THEN 0::smallint ELSE j.state END
+FROM unnest(@indexes::integer[], @tenants::text[], @keys::text[], @periods::interval[]) AS k(i, tenant, key, period)
+CROSS JOIN LATERAL (
+    SELECT u.id, u.state, u.run_at FROM {schema}.jobs AS u
+    WHERE u.tenant = k.tenant AND u.unique_key = k.key AND u.created_at > {now} - k.period AND u.state NOT IN (5, 6)
+    ORDER BY u.created_at DESC, u.id DESC
+    LIMIT 1) AS j;
+
 -- name: IdempotencyFind
 -- @indexes are the batch positions of @tenants/@keys; returns the existing job of each key that has one.
 SELECT k.i, j.id, j.kind, j.payload, CASE WHEN j.state = 1 AND j.run_at > {now} THEN 0::smallint ELSE j.state END
@@ -49,18 +68,18 @@ WITH input AS MATERIALIZED (
     FROM unnest(@kinds::text[], @queues::text[], @priorities::integer[], @payloads::text[], @run_ats::timestamptz[],
                 @delays::interval[], @max_attempts::integer[], @concurrency_keys::text[], @concurrency_limits::integer[],
                 @tenants::text[], @idempotency_keys::text[], @users::text[], @roles::text[], @tags::text[],
-                @trace_parents::text[])
+                @trace_parents::text[], @unique_keys::text[])
          WITH ORDINALITY AS x(kind, queue, priority, payload, run_at, delay, max_attempts, concurrency_key,
-                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, trace_parent, ord)
+                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, trace_parent, unique_key, ord)
 ),
 inserted AS (
     INSERT INTO {schema}.jobs (id, kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                                concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                               trace_parent, created_at, updated_at)
+                               trace_parent, created_at, updated_at, unique_key)
     SELECT id, kind, queue, 1, priority, payload, coalesce(run_at, {now} + delay), coalesce(run_at, {now} + delay),
            max_attempts, concurrency_key, concurrency_limit, tenant, idempotency_key, user_id,
            ARRAY(SELECT jsonb_array_elements_text(roles::jsonb)), ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)),
-           trace_parent, {now}, {now}
+           trace_parent, {now}, {now}, unique_key
     FROM input ORDER BY ord
     ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, queue, run_at, user_id
@@ -161,13 +180,14 @@ SELECT count(*) FROM changed;
 
 -- name: JobsComplete
 -- One element per completion. A completion applies only while its job runs under the named token. A retry or
--- release of a job whose cancellation was requested ends it cancelled: a cancel is never lost. Rows are locked
+-- release (or snooze) of a job whose cancellation was requested ends it cancelled: a cancel is never lost. The
+-- event's message is the error, else @messages (a snooze's), which never becomes last_error. Rows are locked
 -- in id order first, so concurrent batches (and heartbeats) that share jobs never deadlock.
 WITH c AS (
     SELECT * FROM unnest(@ids::bigint[], @tokens::bigint[], @states::integer[], @events::integer[],
                          @uncharges::integer[], @delays::interval[], @actors::text[], @errors::text[],
-                         @results::text[], @artifacts::text[])
-        AS c(id, token, state, event, uncharge, delay, actor, error, result, artifacts)
+                         @results::text[], @artifacts::text[], @messages::text[])
+        AS c(id, token, state, event, uncharge, delay, actor, error, result, artifacts, message)
 ),
 done AS (
     UPDATE {schema}.jobs AS j SET
@@ -187,7 +207,7 @@ done AS (
     RETURNING j.id, j.queue, j.state, j.run_at, j.concurrency_key, j.attempt + c.uncharge AS ended_attempt,
               CASE WHEN j.state = 6 AND c.state = 1 THEN 8 ELSE c.event END AS event, c.actor,
               CASE WHEN j.state = 6 AND c.state = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
-                   ELSE c.error END AS message
+                   ELSE coalesce(c.error, c.message) END AS message
 ),
 finished AS (
     INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor, message)

@@ -8,6 +8,14 @@
 -- name: IdempotencyFind
 SELECT id, kind, payload, state, run_at FROM jobs WHERE tenant = @tenant AND idempotency_key = @key;
 
+-- name: UniqueFind
+-- The newest job of the tenant and unique key created within the period (@period µs) that still blocks a duplicate:
+-- any state but failed (5) and cancelled (6). One range of jobs_unique (migration 0010).
+SELECT id, state, run_at FROM jobs
+WHERE tenant = @tenant AND unique_key = @key AND created_at > @now - @period AND state NOT IN (5, 6)
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
+
 -- name: QueueWaitingCount
 SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
 
@@ -18,10 +26,10 @@ SELECT count(*) FROM jobs WHERE tenant = @tenant AND state = 1;
 -- name: JobInsert
 INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                  trace_parent, created_at, updated_at)
+                  trace_parent, created_at, updated_at, unique_key)
 VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
         @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
-        @trace_parent, @now, @now)
+        @trace_parent, @now, @now, @unique_key)
 RETURNING id;
 
 -- name: EventInsert
@@ -83,13 +91,14 @@ UPDATE jobs SET updated_at = @now WHERE id = @job_id AND lease_token = @token AN
 
 -- name: CompleteEvents
 -- Runs before CompleteUpdate, while the fenced jobs are still running under their tokens.
--- @items: JSON array of {id, token, state, event, error, actor, result, artifacts, delay, uncharge}.
+-- @items: JSON array of {id, token, state, event, error, message, actor, result, artifacts, delay, uncharge}; the
+-- event's message is the error, else the message (a snooze's), which never becomes last_error.
 INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
 SELECT j.id, @now,
        CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 8 ELSE c.value ->> 'event' END,
        j.attempt, c.value ->> 'actor',
        CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
-            ELSE c.value ->> 'error' END
+            ELSE coalesce(c.value ->> 'error', c.value ->> 'message') END
 FROM json_each(@items) AS c JOIN jobs AS j ON j.id = c.value ->> 'id'
 WHERE j.state = 2 AND j.lease_token = c.value ->> 'token';
 

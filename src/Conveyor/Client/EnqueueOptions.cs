@@ -47,5 +47,5 @@ public sealed record JobSubmission(string Kind, string Payload, EnqueueOptions? 
 /// <summary>What a submission produced.</summary>
 /// <param name="JobId">The job's id.</param>
 /// <param name="State">The job's state right after the call.</param>
-/// <param name="AlreadyExisted">True when the idempotency key matched an existing job, which is returned instead of a new one.</param>
+/// <param name="AlreadyExisted">True when the idempotency key, or the unique key of a job type unique for a period, matched an existing job, which is returned instead of a new one.</param>
 public sealed record EnqueueResult(long JobId, JobState State, bool AlreadyExisted);

@@ -159,6 +159,8 @@ internal sealed partial class JobClient
             ConcurrencyKey = o.ConcurrencyKey,
             ConcurrencyLimit = type.ConcurrencyLimit,
             IdempotencyKey = o.IdempotencyKey,
+            UniqueKey = UniqueKey.For(type, payload, at),
+            UniquePeriod = type.UniquePeriod,
             Principal = o.Principal ?? JobPrincipal.System,
             Tags = tags,
             TraceParent = JobTracing.CurrentTraceParent(),

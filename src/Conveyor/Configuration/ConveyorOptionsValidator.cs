@@ -90,6 +90,8 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
                 yield return $"{at}.Priority: {(int)t.Priority} is not a priority (critical, high, normal, low).";
             foreach (var p in RetryProblems($"{at}.Retry", t.Retry))
                 yield return p;
+            foreach (var p in UniqueProblems(at, t, o))
+                yield return p;
         }
 
         foreach (var p in RecurringProblems(o))
@@ -127,6 +129,50 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
             }
             if (problem is not null)
                 yield return problem;
+        }
+    }
+
+    private static IEnumerable<string> UniqueProblems(string at, JobTypeOptions t, ConveyorOptions o)
+    {
+        if (t.UniquePeriod is not { } period)
+            yield break;
+        if (period <= TimeSpan.Zero || period > JobTypeOptions.MaxUniquePeriod)
+            yield return $"{at}.UniquePeriod: must be greater than zero and at most {JobTypeOptions.MaxUniquePeriod.TotalDays:0} days (is {period}).";
+        else if (o.Retention.SucceededFor is { } kept && period > kept)
+            yield return $"{at}.UniquePeriod: must not exceed Retention.SucceededFor ({period} > {kept}): a purged job no longer blocks its duplicates.";
+        var names = t.UniqueFields;
+        if (names.Any(string.IsNullOrWhiteSpace))
+            yield return $"{at}.UniqueFields: a field name must not be empty.";
+        foreach (var repeated in names.Where(n => !string.IsNullOrWhiteSpace(n)).GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            yield return $"{at}.UniqueFields: '{repeated.Key}' is named more than once.";
+        if (SerializedProperties(t.PayloadType, o.SerializerOptions) is { } properties)
+        {
+            foreach (var missing in names.Where(n => !string.IsNullOrWhiteSpace(n) && !properties.Contains(n)).Distinct(StringComparer.Ordinal))
+                yield return $"{at}.UniqueFields: {t.PayloadType.Name} has no property serialised as '{missing}' (it has: {string.Join(", ", properties.Order(StringComparer.Ordinal))}).";
+        }
+    }
+
+    /// <summary>
+    /// The names the payload type's properties are serialised under; null when that cannot be known (not an object
+    /// contract, a resolver that cannot describe the type, or extension data that admits any name).
+    /// </summary>
+    private static HashSet<string>? SerializedProperties(Type payloadType, System.Text.Json.JsonSerializerOptions? json)
+    {
+        if (json is null)
+            return null;
+        try
+        {
+            // Asked of the resolver, not of the options: that leaves the options unlocked (a test may still change them).
+            var info = (json.TypeInfoResolver ?? new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()).GetTypeInfo(payloadType, json);
+            if (info is null)
+                return null;
+            if (info.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object || info.Properties.Any(p => p.IsExtensionData))
+                return null;
+            return info.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            return null;
         }
     }
 

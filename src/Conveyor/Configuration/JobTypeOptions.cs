@@ -29,4 +29,42 @@ public sealed class JobTypeOptions
 
     /// <summary>How many of its jobs sharing a concurrency key may be active at once. Default 1; 1 to 1000.</summary>
     public int ConcurrencyLimit { get; set; } = 1;
+
+    /// <summary>
+    /// How long a submission of this type blocks its duplicates (<see cref="UniqueFor"/>). Default null: jobs of this type
+    /// are not unique. Greater than zero and at most <see cref="MaxUniquePeriod"/>, and no longer than the retention of
+    /// succeeded jobs (a purged job blocks nothing).
+    /// </summary>
+    public TimeSpan? UniquePeriod { get; private set; }
+
+    /// <summary>
+    /// The top-level properties of the serialised payload whose values make a job unique (<see cref="UniqueFor"/>).
+    /// Default empty: with a <see cref="UniquePeriod"/>, one job of the type per tenant and period.
+    /// </summary>
+    public IReadOnlyList<string> UniqueFields { get; private set; } = [];
+
+    /// <summary>The longest <see cref="UniquePeriod"/>: 30 days.</summary>
+    public static TimeSpan MaxUniquePeriod { get; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Makes jobs of this type unique for <paramref name="period"/>: a submission whose payload has the same values in
+    /// <paramref name="fields"/> as a job of the same tenant created within the last <paramref name="period"/> (by the
+    /// store's clock, sliding) that is not cancelled or failed inserts nothing and returns that job, as an idempotent
+    /// replay does (<see cref="EnqueueResult.AlreadyExisted"/>). For example one account sync per account per five
+    /// minutes: <c>t =&gt; t.UniqueFor(TimeSpan.FromMinutes(5), "accountId")</c>.
+    /// </summary>
+    /// <param name="period">How long a job blocks its duplicates, from its creation. Checked at start-up.</param>
+    /// <param name="fields">
+    /// Names of top-level properties of the payload as serialised (after the serializer's naming policy, so
+    /// <c>accountId</c> for a C# <c>AccountId</c> with the default web options); none: unique per type. A payload
+    /// without one of them is refused at enqueue. Checked at start-up: not empty, no duplicates.
+    /// </param>
+    /// <returns>These options, for chaining.</returns>
+    public JobTypeOptions UniqueFor(TimeSpan period, params string[] fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        UniquePeriod = period;
+        UniqueFields = [.. fields];
+        return this;
+    }
 }

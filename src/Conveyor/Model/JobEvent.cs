@@ -62,4 +62,7 @@ public enum JobEventKind
 
     /// <summary>A question's deadline passed; the message says what its policy did (failed, default answer, asked again).</summary>
     InputTimedOut = 15,
+
+    /// <summary>The handler asked to run again later; the job waits without using up an attempt. The message says for how long.</summary>
+    Snoozed = 16,
 }

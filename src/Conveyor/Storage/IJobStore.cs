@@ -24,7 +24,10 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>
     /// Inserts jobs atomically: all or none. A job whose (tenant, idempotency key) already exists is not
-    /// inserted; its existing id is returned with <see cref="JobInsertResult.Existing"/> set.
+    /// inserted; its existing id is returned with <see cref="JobInsertResult.Existing"/> set. Otherwise a job with a
+    /// <see cref="NewJob.UniqueKey"/> whose tenant has a job of that key created within <see cref="NewJob.UniquePeriod"/>
+    /// of now, neither failed nor cancelled, is not inserted either: that job is returned the same way (the newest, if
+    /// several). Concurrent inserts of one (tenant, unique key) behave as if they ran one after another.
     /// </summary>
     /// <exception cref="IdempotencyConflictException">A key exists with a different kind or payload; nothing is inserted.</exception>
     /// <exception cref="QueueFullException">A bounded queue would exceed its bound; nothing is inserted.</exception>

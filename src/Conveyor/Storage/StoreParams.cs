@@ -33,6 +33,18 @@ public sealed record NewJob
     /// <summary>Turns a repeated submission (same tenant, same key) into the existing job.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>
+    /// The key that makes the job unique for <see cref="UniquePeriod"/> within its tenant (computed by the client from the
+    /// job type's <c>UniqueFor</c>); null for none. Given with <see cref="UniquePeriod"/>, never without.
+    /// </summary>
+    public string? UniqueKey { get; init; }
+
+    /// <summary>
+    /// How far back a job with the same tenant and <see cref="UniqueKey"/> blocks this one: the store returns a job
+    /// created after its now minus this period, in any state but cancelled and failed, instead of inserting.
+    /// </summary>
+    public TimeSpan? UniquePeriod { get; init; }
+
     /// <summary>Who submitted it.</summary>
     public required JobPrincipal Principal { get; init; }
 
@@ -74,9 +86,9 @@ public sealed record JobsInsertParams(IReadOnlyList<NewJob> Jobs, IReadOnlyDicti
 }
 
 /// <summary>The outcome of inserting one job.</summary>
-/// <param name="JobId">The new job's id, or the existing job's id when the idempotency key matched.</param>
+/// <param name="JobId">The new job's id, or the existing job's id when the idempotency key or the unique key matched.</param>
 /// <param name="State">The job's state after the call.</param>
-/// <param name="Existing">True when the idempotency key matched an existing job and nothing was inserted.</param>
+/// <param name="Existing">True when the idempotency key or the unique key matched an existing job and nothing was inserted.</param>
 public sealed record JobInsertResult(long JobId, JobState State, bool Existing);
 
 /// <summary>Parameters of <see cref="IJobStore.JobsClaimAsync"/>.</summary>
@@ -180,6 +192,12 @@ public enum JobOutcome
 
     /// <summary>The worker shut down: the job goes back to pending and the attempt is not charged.</summary>
     Released,
+
+    /// <summary>
+    /// The handler asked to run again later (<see cref="JobContext.Snooze(TimeSpan)"/>): the job waits
+    /// <see cref="JobCompletion.RetryDelay"/> and the attempt is not charged.
+    /// </summary>
+    Snoozed,
 }
 
 /// <summary>The end of one attempt, fenced by its lease.</summary>
@@ -200,8 +218,14 @@ public sealed record JobCompletion
     /// <summary>The error, for <see cref="JobOutcome.Retry"/> and <see cref="JobOutcome.Failed"/>.</summary>
     public string? Error { get; init; }
 
-    /// <summary>The back-off before the next attempt, for <see cref="JobOutcome.Retry"/>.</summary>
+    /// <summary>The wait before the next attempt: the back-off for <see cref="JobOutcome.Retry"/>, the delay asked for by <see cref="JobOutcome.Snoozed"/>.</summary>
     public TimeSpan RetryDelay { get; init; }
+
+    /// <summary>
+    /// The history event's message when the attempt ended without an error (a snooze says for how long). Unlike
+    /// <see cref="Error"/>, it is never stored as the job's last error.
+    /// </summary>
+    public string? Message { get; init; }
 
     /// <summary>Who ends the attempt (the worker id), recorded in the history.</summary>
     public string? Actor { get; init; }

@@ -42,6 +42,9 @@ internal static class JobMetrics
     public static readonly Counter<long> Cancelled = Meter.CreateCounter<long>(
         "conveyor.jobs.cancelled", JobUnit, "Running jobs this process's workers ended as cancelled on request.");
 
+    public static readonly Counter<long> Snoozed = Meter.CreateCounter<long>(
+        "conveyor.jobs.snoozed", JobUnit, "Attempts whose handler asked this process's workers to run the job again later, uncharged.");
+
     public static readonly Counter<long> Stuck = Meter.CreateCounter<long>(
         "conveyor.jobs.stuck", JobUnit, "Running jobs whose lease expired, recovered by this process's reaper.");
 
@@ -87,6 +90,7 @@ internal static class JobMetrics
             JobOutcome.Failed => Failed,
             JobOutcome.Retry => Retried,
             JobOutcome.Cancelled => Cancelled,
+            JobOutcome.Snoozed => Snoozed,
             _ => null,
         };
         if (counter is { Enabled: true })
@@ -113,6 +117,7 @@ internal static class JobMetrics
         JobOutcome.Failed => "failed",
         JobOutcome.Cancelled => "cancelled",
         JobOutcome.Released => "released",
+        JobOutcome.Snoozed => "snoozed",
         _ => "unknown",
     };
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Conveyor.Retry;
 using Conveyor.Storage;
 using Conveyor.Telemetry;
@@ -78,15 +79,15 @@ internal sealed class JobExecutor
             var invoker = _invokers.GetOrAdd(claim.Kind, static (_, t) => HandlerInvoker.Create(t), type);
             await using var scope = _scopes.CreateAsyncScope();
             var context = await invoker.InvokeAsync(run, scope.ServiceProvider, _store, _options.SerializerOptions);
-            // A handler that swallowed its suspension still ends here: the store already ended the attempt.
-            completion = run.IsCompleted || run.IsSuspended ? null : new JobCompletion
-            {
-                Lease = run.Lease,
-                Outcome = JobOutcome.Succeeded,
-                Actor = _options.WorkerId,
-                Result = context.ResultJson,
-                Artifacts = context.Artifacts is { Count: > 0 } artifacts ? artifacts : null,
-            };
+            // A handler that swallowed its suspension still ends here: the store already ended the attempt. One that
+            // swallowed its snooze still snoozes.
+            completion = run.IsCompleted || run.IsSuspended ? null
+                : run.SnoozeDelay is { } snooze ? Snoozed(run, snooze)
+                : Completion(run, JobOutcome.Succeeded) with
+                {
+                    Result = context.ResultJson,
+                    Artifacts = context.Artifacts is { Count: > 0 } artifacts ? artifacts : null,
+                };
         }
         catch (Exception) when (run.IsSuspended)
         {
@@ -125,10 +126,14 @@ internal sealed class JobExecutor
     private JobCompletion Classify(RunningJob run, JobTypeOptions? type, Exception e)
     {
         var claim = run.Claim;
+        if (run.Reason == StopReason.CancelRequested)
+            return Completion(run, JobOutcome.Cancelled) with { Error = "Cancelled while running." };
+        // A snooze is the handler's own choice of when to run again; it outranks a shutdown's release (both leave the
+        // attempt uncharged) and a time-out the handler answered by snoozing.
+        if (run.SnoozeDelay is { } snooze)
+            return Snoozed(run, snooze);
         switch (run.Reason)
         {
-            case StopReason.CancelRequested:
-                return Completion(run, JobOutcome.Cancelled) with { Error = "Cancelled while running." };
             case StopReason.Shutdown:
                 return Completion(run, JobOutcome.Released);
             case StopReason.Timeout:
@@ -151,6 +156,16 @@ internal sealed class JobExecutor
             _logger.LogInformation("Job {JobId} ({Kind}) failed on attempt {Attempt}; retrying in {Delay}: {Error}", claim.Id, claim.Kind, claim.Attempt, delay, error);
             return Completion(r, JobOutcome.Retry) with { Error = error, RetryDelay = delay };
         }
+    }
+
+    private JobCompletion Snoozed(RunningJob run, TimeSpan delay)
+    {
+        _logger.LogDebug("Job {JobId} attempt {Attempt} snoozed for {Delay}", run.Claim.Id, run.Claim.Attempt, delay);
+        return Completion(run, JobOutcome.Snoozed) with
+        {
+            RetryDelay = delay,
+            Message = $"Snoozed for {delay.ToString("c", CultureInfo.InvariantCulture)}; the attempt is not charged.",
+        };
     }
 
     private JobCompletion Completion(RunningJob run, JobOutcome outcome) =>

@@ -46,6 +46,15 @@ internal sealed class RunningJob : IDisposable
     /// <summary>Records that the store suspended the job (or cancelled it on suspension).</summary>
     public void MarkSuspended() => Volatile.Write(ref _suspended, 1);
 
+    /// <summary>
+    /// The delay the handler asked for with <see cref="JobContext.Snooze(TimeSpan)"/>; null unless it snoozed. Kept
+    /// here rather than read from the exception, so a handler that catches its snooze still ends snoozed.
+    /// </summary>
+    public TimeSpan? SnoozeDelay { get; private set; }
+
+    /// <summary>Records a snooze; a later call replaces the delay (the last one asked for wins).</summary>
+    public void Snooze(TimeSpan delay) => SnoozeDelay = delay;
+
     public JobLease Lease { get; }
 
     public CancellationTokenSource Stopping { get; } = new();

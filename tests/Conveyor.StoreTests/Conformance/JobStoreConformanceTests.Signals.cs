@@ -96,6 +96,7 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     [InlineData(JobOutcome.Cancelled)]
     [InlineData(JobOutcome.Retry)]
     [InlineData(JobOutcome.Released)]
+    [InlineData(JobOutcome.Snoozed)]
     public async Task A_keyed_job_leaving_running_raises_jobs_ready_for_any_queue(JobOutcome outcome)
     {
         await InsertManyAsync([Job(queue: "a", concurrencyKey: "k"), Job(queue: "b", concurrencyKey: "k")]);
@@ -108,7 +109,7 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         Assert.Contains((StoreSignals.AnyQueue, Start.AddSeconds(2)), ready);
         var expectedOwnQueue = outcome switch
         {
-            JobOutcome.Retry => [("a", Start.AddSeconds(32))],
+            JobOutcome.Retry or JobOutcome.Snoozed => [("a", Start.AddSeconds(32))],
             JobOutcome.Released => [("a", Start.AddSeconds(2))],
             _ => Array.Empty<(string, DateTimeOffset)>(),
         };

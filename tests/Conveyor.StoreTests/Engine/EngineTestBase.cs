@@ -40,7 +40,10 @@ public abstract class EngineTestBase<TFactory> : IAsyncLifetime
         await Factory.DisposeAsync();
     }
 
-    /// <summary>Builds a host with fast timings and the test handlers; <paramref name="location"/> names its data.</summary>
+    /// <summary>
+    /// Builds a host with fast timings and the test handlers; <paramref name="location"/> names its data. Given
+    /// <paramref name="time"/> (a fake clock), the whole engine and its store keep time with it.
+    /// </summary>
     protected IHost BuildHost(Action<ConveyorOptions>? configure, out string location, string? existingLocation = null, TimeProvider? time = null)
     {
         var where = existingLocation ?? Factory.NewLocation();

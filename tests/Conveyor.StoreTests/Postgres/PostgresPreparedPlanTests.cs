@@ -69,6 +69,8 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         Assert.True(plans["QueuesWaitingCount"].Contains("jobs_claim", StringComparison.Ordinal), plans["QueuesWaitingCount"]);
         Assert.True(plans["TenantsWaitingCount"].Contains("Index Only Scan using jobs_tenant_waiting", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
         Assert.True(plans["TenantsWaitingCount"].Contains("Index Cond: (tenant = ", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
+        // A unique key's lookup: one range of jobs_unique (migration 0009).
+        Assert.True(plans["UniqueFind"].Contains("jobs_unique", StringComparison.Ordinal), plans["UniqueFind"]);
         // No other statement reads the tenants' index (its predicate keeps it out of reach: migration 0004).
         foreach (var (name, plan) in plans.Where(p => p.Key != "TenantsWaitingCount"))
             Assert.False(plan.Contains("jobs_tenant_waiting", StringComparison.Ordinal), $"{name}:\n{plan}");
@@ -124,6 +126,10 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
                 new JobsInsertParams(two, new Dictionary<string, QueueBound> { ["q"] = new(1, ttl) }), CancellationToken.None));
             await Assert.ThrowsAsync<TenantFullException>(() => store.JobsInsertAsync(
                 new JobsInsertParams(two) { TenantBound = new TenantBound(1, ttl) }, CancellationToken.None));
+            // Two unique jobs that find no blocking job, then are refused by the bound.
+            NewJob[] unique = [two[0] with { UniqueKey = "k:1", UniquePeriod = ttl }, two[1] with { UniqueKey = "k:2", UniquePeriod = ttl }];
+            await Assert.ThrowsAsync<QueueFullException>(() => store.JobsInsertAsync(
+                new JobsInsertParams(unique, new Dictionary<string, QueueBound> { ["q"] = new(1, ttl) }), CancellationToken.None));
         }
 
         Dictionary<string, string> empty;
@@ -163,6 +169,7 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["InteractionsExpire"] = "described AS (",
             ["QueuesWaitingCount"] = "WHERE queue = q AND state = 1",
             ["TenantsWaitingCount"] = "WHERE tenant = t AND state = 1",
+            ["UniqueFind"] = "u.unique_key = k.key",
         };
         var plans = new Dictionary<string, string>();
         var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();

@@ -135,6 +135,39 @@ public sealed class PostgresTransactionalEnqueueTests : EngineTestBase<PostgresS
         Assert.NotNull(await client.GetAsync(outside.JobId));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_plain_enqueue_of_a_unique_key_held_by_an_open_transaction_waits_for_it_and_follows_its_outcome(bool commit)
+    {
+        var (host, schema) = await StartProducerAsync(o => o.AddJob<UniqueSync, UniqueSyncHandler>("unique-sync", t => t.UniqueFor(TimeSpan.FromMinutes(5), "accountId")));
+        var client = Client(host);
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var inTransaction = await client.EnqueueAsync(new UniqueSync(7, "first"), transaction);
+        Assert.True((await client.EnqueueAsync(new UniqueSync(7, "again"), transaction)).AlreadyExisted);
+
+        var plain = client.EnqueueAsync(new UniqueSync(7, "outside"));
+        await WaitUntilBlockedOnALockAsync(schema);
+        Assert.False(plain.IsCompleted);
+        if (commit)
+            await transaction.CommitAsync();
+        else
+            await transaction.RollbackAsync();
+        var outside = await plain.WaitAsync(Patience);
+
+        Assert.Equal(commit, outside.AlreadyExisted);
+        Assert.Equal(commit, outside.JobId == inTransaction.JobId);
+        Assert.Equal(1L, await ScalarAsync(connection, $"SELECT count(*) FROM \"{schema}\".jobs"));
+    }
+
+    public sealed record UniqueSync(int AccountId, string Note);
+
+    public sealed class UniqueSyncHandler : IJobHandler<UniqueSync>
+    {
+        public Task HandleAsync(JobContext<UniqueSync> job, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     [Fact]
     public async Task A_validation_error_is_thrown_before_the_transaction_is_touched()
     {

@@ -7,7 +7,8 @@ namespace Conveyor.StoreTests.Sqlite;
 /// The reads for the server stay off the full jobs table where they can: queue counts come from the partial indexes of
 /// live and failed jobs, stuck jobs from jobs_lease, durations from jobs_finished, the feed from the two primary keys.
 /// (Counting jobs by state for the statistics reads every job by nature.) So do the counts of the queue and tenant
-/// bounds, which run inside an insert: one range of jobs_claim, and of jobs_tenant_waiting alone.
+/// bounds, which run inside an insert: one range of jobs_claim, and of jobs_tenant_waiting alone; and the lookup of a
+/// unique key, one range of jobs_unique.
 /// </summary>
 public sealed class SqliteReadPlanTests : IAsyncLifetime
 {
@@ -24,6 +25,7 @@ public sealed class SqliteReadPlanTests : IAsyncLifetime
     [InlineData("EventsFeed", "INTEGER PRIMARY KEY")]
     [InlineData("TenantWaitingCount", "COVERING INDEX jobs_tenant_waiting (tenant=?)")]
     [InlineData("QueueWaitingCount", "jobs_claim (queue=?)")]
+    [InlineData("UniqueFind", "jobs_unique (tenant=? AND unique_key=? AND created_at>?)")]
     public async Task A_server_read_uses_its_indexes_and_scans_no_table(string block, string uses)
     {
         var store = (Conveyor.Sqlite.SqliteJobStore)await _factory.CreateAsync(TimeProvider.System);
@@ -31,7 +33,7 @@ public sealed class SqliteReadPlanTests : IAsyncLifetime
         connection.Open();
         using var explain = connection.CreateCommand();
         explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteSql.Get(block);
-        foreach (var name in new[] { "@now", "@tenant", "@user", "@window", "@after", "@limit", "@queue" })
+        foreach (var name in new[] { "@now", "@tenant", "@user", "@window", "@after", "@limit", "@queue", "@key", "@period" })
             explain.Parameters.AddWithValue(name, name is "@tenant" or "@user" ? DBNull.Value : name is "@queue" ? "q" : 1);
         var plan = new List<string>();
         using (var r = explain.ExecuteReader())
