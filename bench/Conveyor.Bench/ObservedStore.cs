@@ -56,6 +56,14 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken) => inner.JobsPurgeAsync(parameters, cancellationToken);
     public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken) => inner.LeaderTryAcquireAsync(parameters, cancellationToken);
     public Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken) => inner.LeaderReleaseAsync(parameters, cancellationToken);
+    public Task<ScheduleInfo> ScheduleUpsertAsync(ScheduleUpsertParams parameters, CancellationToken cancellationToken) => inner.ScheduleUpsertAsync(parameters, cancellationToken);
+    public Task<ScheduleInfo?> ScheduleGetAsync(string name, CancellationToken cancellationToken) => inner.ScheduleGetAsync(name, cancellationToken);
+    public Task<IReadOnlyList<ScheduleInfo>> SchedulesListAsync(CancellationToken cancellationToken) => inner.SchedulesListAsync(cancellationToken);
+    public Task<ScheduleInfo?> ScheduleSetPausedAsync(ScheduleSetPausedParams parameters, CancellationToken cancellationToken) => inner.ScheduleSetPausedAsync(parameters, cancellationToken);
+    public Task<bool> ScheduleDeleteAsync(string name, CancellationToken cancellationToken) => inner.ScheduleDeleteAsync(name, cancellationToken);
+    public Task<SchedulesDueResult> SchedulesDueAsync(SchedulesDueParams parameters, CancellationToken cancellationToken) => inner.SchedulesDueAsync(parameters, cancellationToken);
+    public Task<ScheduleFireResult> ScheduleFireAsync(ScheduleFireParams parameters, CancellationToken cancellationToken) => inner.ScheduleFireAsync(parameters, cancellationToken);
+    public Task<JobInsertResult?> ScheduleTriggerAsync(ScheduleTriggerParams parameters, CancellationToken cancellationToken) => inner.ScheduleTriggerAsync(parameters, cancellationToken);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
     public Task<IReadOnlyList<JobStep>> JobStepsListAsync(long jobId, CancellationToken cancellationToken) => inner.JobStepsListAsync(jobId, cancellationToken);
     public Task<bool> JobStepSaveAsync(JobStepSaveParams parameters, CancellationToken cancellationToken) => inner.JobStepSaveAsync(parameters, cancellationToken);

@@ -111,6 +111,7 @@ public sealed partial class PostgresJobStore
             StartedAt = Instant(r, 24),
             FinishedAt = Instant(r, 25),
             LeaseExpiresAt = Instant(r, 26),
+            Schedule = Text(r, 27),
         };
     }
 }

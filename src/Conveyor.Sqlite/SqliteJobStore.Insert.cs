@@ -12,56 +12,62 @@ public sealed partial class SqliteJobStore
         var jobs = parameters.Jobs;
         if (jobs.Count == 0)
             return [];
-        var (results, readyAt) = await WriteAsync(now =>
-        {
-            var results = new JobInsertResult?[jobs.Count];
-            var replayOf = ResolveIdempotency(jobs, results, now);
-            replayOf = ResolveUnique(jobs, results, replayOf, now);
-            CheckBounds(jobs, results, replayOf, parameters.Bounds);
-            CheckTenantBound(jobs, results, replayOf, parameters.TenantBound);
-            var readyAt = new Dictionary<string, long>(StringComparer.Ordinal);
-            var insert = Named("JobInsert");
-            var enqueued = Named("EventInsert");
-            for (var i = 0; i < jobs.Count; i++)
-            {
-                if (results[i] is not null || replayOf?[i] >= 0)
-                    continue;
-                var job = jobs[i];
-                var runAt = job.RunAt is { } at ? Micros.From(at) : now + Micros.From(job.Delay);
-                var p = insert.Parameters;
-                p.Clear();
-                p.AddWithValue("@kind", job.Kind);
-                p.AddWithValue("@queue", job.Queue);
-                p.AddWithValue("@priority", (int)job.Priority);
-                p.AddWithValue("@payload", job.Payload);
-                p.AddWithValue("@run_at", runAt);
-                p.AddWithValue("@max_attempts", job.MaxAttempts);
-                p.AddWithValue("@concurrency_key", (object?)job.ConcurrencyKey ?? DBNull.Value);
-                p.AddWithValue("@concurrency_limit", job.ConcurrencyLimit);
-                p.AddWithValue("@tenant", job.Principal.Tenant ?? "");
-                p.AddWithValue("@idempotency_key", (object?)job.IdempotencyKey ?? DBNull.Value);
-                p.AddWithValue("@user_id", (object?)job.Principal.User ?? DBNull.Value);
-                p.AddWithValue("@roles", JsonSerializer.Serialize(job.Principal.Roles));
-                p.AddWithValue("@tags", JsonSerializer.Serialize(job.Tags));
-                p.AddWithValue("@trace_parent", (object?)job.TraceParent ?? DBNull.Value);
-                p.AddWithValue("@unique_key", (object?)job.UniqueKey ?? DBNull.Value);
-                p.AddWithValue("@now", now);
-                var id = (long)insert.ExecuteScalar()!;
-                AddEvent(enqueued, id, now, JobEventKind.Enqueued, job.Principal.User, null);
-                results[i] = new JobInsertResult(id, runAt > now ? JobState.Scheduled : JobState.Pending, false);
-                readyAt[job.Queue] = Math.Min(readyAt.GetValueOrDefault(job.Queue, long.MaxValue), Math.Max(runAt, now));
-            }
-            for (var i = 0; replayOf is not null && i < jobs.Count; i++)
-            {
-                if (replayOf[i] >= 0)
-                    results[i] = results[replayOf[i]]! with { Existing = true };
-            }
-            return (results.Select(r => r!).ToList(), readyAt);
-        }, cancellationToken);
-
+        var (results, readyAt) = await WriteAsync(now => InsertJobs(jobs, parameters.Bounds, parameters.TenantBound, now), cancellationToken);
         foreach (var (queue, at) in readyAt)
             Signals.PublishJobsReady(queue, Micros.ToInstant(at));
         return results;
+    }
+
+    /// <summary>
+    /// The insert itself, inside the caller's write transaction: idempotency keys, bounds, rows and their events. Returns
+    /// the results and, per queue, the earliest ready time of the new jobs (for the signal the caller raises after commit).
+    /// </summary>
+    private (List<JobInsertResult> Results, Dictionary<string, long> ReadyAt) InsertJobs(
+        IReadOnlyList<NewJob> jobs, IReadOnlyDictionary<string, QueueBound>? bounds, TenantBound? tenantBound, long now)
+    {
+        var results = new JobInsertResult?[jobs.Count];
+        var replayOf = ResolveIdempotency(jobs, results, now);
+        replayOf = ResolveUnique(jobs, results, replayOf, now);
+        CheckBounds(jobs, results, replayOf, bounds);
+        CheckTenantBound(jobs, results, replayOf, tenantBound);
+        var readyAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        var insert = Named("JobInsert");
+        var enqueued = Named("EventInsert");
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (results[i] is not null || replayOf?[i] >= 0)
+                continue;
+            var job = jobs[i];
+            var runAt = job.RunAt is { } at ? Micros.From(at) : now + Micros.From(job.Delay);
+            var p = insert.Parameters;
+            p.Clear();
+            p.AddWithValue("@kind", job.Kind);
+            p.AddWithValue("@queue", job.Queue);
+            p.AddWithValue("@priority", (int)job.Priority);
+            p.AddWithValue("@payload", job.Payload);
+            p.AddWithValue("@run_at", runAt);
+            p.AddWithValue("@max_attempts", job.MaxAttempts);
+            p.AddWithValue("@concurrency_key", (object?)job.ConcurrencyKey ?? DBNull.Value);
+            p.AddWithValue("@concurrency_limit", job.ConcurrencyLimit);
+            p.AddWithValue("@tenant", job.Principal.Tenant ?? "");
+            p.AddWithValue("@idempotency_key", (object?)job.IdempotencyKey ?? DBNull.Value);
+            p.AddWithValue("@user_id", (object?)job.Principal.User ?? DBNull.Value);
+            p.AddWithValue("@roles", JsonSerializer.Serialize(job.Principal.Roles));
+            p.AddWithValue("@tags", JsonSerializer.Serialize(job.Tags));
+            p.AddWithValue("@trace_parent", (object?)job.TraceParent ?? DBNull.Value);
+            p.AddWithValue("@unique_key", (object?)job.UniqueKey ?? DBNull.Value);
+            p.AddWithValue("@now", now);
+            var id = (long)insert.ExecuteScalar()!;
+            AddEvent(enqueued, id, now, JobEventKind.Enqueued, job.Principal.User, null);
+            results[i] = new JobInsertResult(id, runAt > now ? JobState.Scheduled : JobState.Pending, false);
+            readyAt[job.Queue] = Math.Min(readyAt.GetValueOrDefault(job.Queue, long.MaxValue), Math.Max(runAt, now));
+        }
+        for (var i = 0; replayOf is not null && i < jobs.Count; i++)
+        {
+            if (replayOf[i] >= 0)
+                results[i] = results[replayOf[i]]! with { Existing = true };
+        }
+        return (results.Select(r => r!).ToList(), readyAt);
     }
 
     /// <summary>

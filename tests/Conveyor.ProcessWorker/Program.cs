@@ -4,7 +4,10 @@
 // otherwise commits the row together with the job's success.
 //
 //   dotnet Conveyor.ProcessWorker.dll --connection "<Npgsql connection string>" --schema <schema> --worker-id <id>
-//       [--concurrency 16] [--lease-ms 3000] [--failure-rate 0.1]
+//       [--concurrency 16] [--lease-ms 3000] [--failure-rate 0.1] [--schedule "<cron>"]
+//
+// With --schedule the process also defines the recurring schedule "every-tick" (that cron, effect jobs of 0 ms) and
+// runs the scheduler, polling every 250 ms: the schedule test starts several such processes and counts the ticks.
 //
 // The schema must be migrated and hold the effects table (job_id bigint, attempt int, worker text). It prints
 // "ready <worker id>" once the worker host runs, and runs until killed or its standard input closes.
@@ -36,6 +39,12 @@ builder.Services.AddConveyor(o =>
         j.Retry.BaseDelay = TimeSpan.FromMilliseconds(5);
         j.Retry.MaxDelay = TimeSpan.FromMilliseconds(50);
     });
+    o.RunScheduler = settings.Schedule is not null;
+    if (settings.Schedule is { } cron)
+    {
+        o.SchedulerPollInterval = TimeSpan.FromMilliseconds(250);
+        o.AddRecurring("every-tick", cron, EffectJob.Kind, new EffectJob(0));
+    }
 });
 
 using var host = builder.Build();

@@ -78,3 +78,9 @@ internal sealed record InteractionModel(
     DateTimeOffset AskedAt, DateTimeOffset Deadline, DateTimeOffset? AnsweredAt, string? AnsweredBy, bool CanAnswer);
 
 internal sealed record InteractionPageModel(IReadOnlyList<InteractionModel> Interactions, string? NextCursor);
+
+internal sealed record ScheduleModel(
+    string Name, string Cron, string TimeZone, string Type, JsonElement Payload, string? Queue, string? Priority, string Misfire,
+    int MaxCatchUp, string Overlap, string Source, bool Paused, string? PausedBy, DateTimeOffset? NextFireAt, DateTimeOffset? LastFiredAt, long? LastJobId);
+
+internal sealed record ScheduleListModel(IReadOnlyList<ScheduleModel> Schedules);

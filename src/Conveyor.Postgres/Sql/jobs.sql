@@ -320,7 +320,7 @@ SELECT {now}, (SELECT n FROM notified);
 id, kind, queue, CASE WHEN state = 1 AND run_at > {now} THEN 0::smallint ELSE state END AS state, priority, payload, run_at,
 attempt, max_attempts, concurrency_key, idempotency_key, tenant, user_id, roles, tags, progress_percent,
 progress_phase, progress_message, result, artifacts, last_error, cancel_requested, created_at, updated_at,
-started_at, finished_at, lease_expires_at
+started_at, finished_at, lease_expires_at, schedule_name
 
 -- name: EventsList
 SELECT id, job_id, at, kind, attempt, actor, message FROM {schema}.job_events
@@ -616,3 +616,74 @@ FROM due AS d CROSS JOIN notified AS n;
 i.id, i.job_id, j.kind, i.key, i.state, i.prompt, i.answer, i.tenant, i.user_id, i.allowed_users, i.allowed_roles,
 i.timeout_action, i.default_answer, i.max_reasks, i.timeout, i.escalations, i.asked_at, i.deadline, i.answered_at,
 i.answered_by
+
+-- name: ScheduleColumns
+name, cron, time_zone, kind, payload, queue, priority, misfire, max_catch_up, overlap, source, paused, paused_by,
+next_fire_at, last_fired_at, last_job_id, created_at, updated_at
+
+-- name: ScheduleUpsert
+-- A changed expression or zone takes the caller's next fire time; otherwise the stored one stands (a restart loses no
+-- tick). The pause, its actor and created_at are kept.
+INSERT INTO {schema}.schedules AS s (name, cron, time_zone, kind, payload, queue, priority, misfire, max_catch_up,
+                                     overlap, source, next_fire_at, created_at, updated_at)
+VALUES (@name, @cron, @time_zone, @kind, @payload, @queue, @priority, @misfire, @max_catch_up, @overlap, @source,
+        @next_fire_at, {now}, {now})
+ON CONFLICT (name) DO UPDATE SET
+    next_fire_at = CASE WHEN s.cron = excluded.cron AND s.time_zone = excluded.time_zone
+                        THEN s.next_fire_at ELSE excluded.next_fire_at END,
+    cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind, payload = excluded.payload,
+    queue = excluded.queue, priority = excluded.priority, misfire = excluded.misfire,
+    max_catch_up = excluded.max_catch_up, overlap = excluded.overlap, source = excluded.source,
+    updated_at = excluded.updated_at;
+
+-- name: ScheduleGet
+SELECT {ScheduleColumns} FROM {schema}.schedules WHERE name = @name;
+
+-- name: SchedulesList
+SELECT {ScheduleColumns} FROM {schema}.schedules ORDER BY name;
+
+-- name: ScheduleSetPaused
+-- A resume of a paused schedule starts from the caller's next fire time, so ticks that fell in the pause never fire.
+UPDATE {schema}.schedules SET
+    next_fire_at = CASE WHEN NOT @paused AND paused THEN @next_fire_at ELSE next_fire_at END,
+    paused = @paused, paused_by = CASE WHEN @paused THEN @actor END, updated_at = {now}
+WHERE name = @name;
+
+-- name: ScheduleDelete
+DELETE FROM {schema}.schedules WHERE name = @name;
+
+-- name: SchedulesDue
+-- One row at least: the statement's now and the earliest next fire time ahead, then the due schedules (if any).
+WITH due AS (
+    SELECT {ScheduleColumns} FROM {schema}.schedules
+    WHERE NOT paused AND next_fire_at <= {now} ORDER BY next_fire_at LIMIT @limit
+)
+SELECT {now}, (SELECT min(next_fire_at) FROM {schema}.schedules WHERE NOT paused AND next_fire_at > {now}), due.*
+FROM (SELECT 1) AS one LEFT JOIN due ON true
+ORDER BY due.next_fire_at;
+
+-- name: ScheduleAdvance
+-- The compare-and-set of a firing. A concurrent firing of the same tick waits for this row's lock, then finds
+-- next_fire_at changed (READ COMMITTED re-reads the row) and updates nothing.
+UPDATE {schema}.schedules SET next_fire_at = @next_fire_at, updated_at = {now}
+WHERE name = @name AND next_fire_at = @expected AND NOT paused
+RETURNING last_job_id;
+
+-- name: ScheduleJobActive
+SELECT count(*) FROM {schema}.jobs WHERE id = @job_id AND state::integer IN (1, 2, 3);
+
+-- name: ScheduleExists
+SELECT count(*) FROM {schema}.schedules WHERE name = @name;
+
+-- name: ScheduleRecordJob
+UPDATE {schema}.schedules SET last_job_id = @job_id, last_fired_at = coalesce(@tick, last_fired_at), updated_at = {now}
+WHERE name = @name;
+
+-- name: JobsLinkSchedule
+-- Links jobs a schedule inserted, and says so in their enqueued events.
+WITH linked AS (
+    UPDATE {schema}.jobs SET schedule_name = @name WHERE id = ANY(@ids) RETURNING id
+)
+UPDATE {schema}.job_events AS e SET message = m.message
+FROM unnest(@ids::bigint[], @messages::text[]) AS m(id, message)
+WHERE e.job_id = m.id AND e.kind = 0 AND m.id IN (SELECT id FROM linked);

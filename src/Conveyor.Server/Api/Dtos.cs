@@ -36,14 +36,16 @@ internal sealed record JobDto(
     long Id, string Type, string Queue, string State, string Priority, JsonElement Payload, DateTimeOffset RunAt,
     int Attempt, int MaxAttempts, string? ConcurrencyKey, string? IdempotencyKey, OwnerDto Owner, IReadOnlyList<string> Tags,
     JobProgress? Progress, JsonElement? Result, IReadOnlyList<JobArtifact> Artifacts, string? LastError, bool CancelRequested,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? LeaseExpiresAt)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? LeaseExpiresAt,
+    string? Schedule)
 {
     public static JobDto From(JobInfo j) => new(
         j.Id, j.Kind, j.Queue, j.State.ToWireName(), j.Priority.ToString().ToLowerInvariant(), Parse(j.Payload)!.Value, j.RunAt,
         j.Attempt, j.MaxAttempts, j.ConcurrencyKey, j.IdempotencyKey, new OwnerDto(j.Principal.User, j.Principal.Tenant, j.Principal.Roles), j.Tags,
-        j.Progress, Parse(j.Result), j.Artifacts, j.LastError, j.CancelRequested, j.CreatedAt, j.UpdatedAt, j.StartedAt, j.FinishedAt, j.LeaseExpiresAt);
+        j.Progress, Parse(j.Result), j.Artifacts, j.LastError, j.CancelRequested, j.CreatedAt, j.UpdatedAt, j.StartedAt, j.FinishedAt, j.LeaseExpiresAt,
+        j.Schedule);
 
-    private static JsonElement? Parse(string? json)
+    internal static JsonElement? Parse(string? json)
     {
         if (json is null)
             return null;

@@ -169,7 +169,7 @@ ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded
 -- name: JobColumns
 id, kind, queue, state, priority, payload, run_at, attempt, max_attempts, concurrency_key, idempotency_key,
 tenant, user_id, roles, tags, progress_percent, progress_phase, progress_message, result, artifacts,
-last_error, cancel_requested, created_at, updated_at, started_at, finished_at, lease_expires_at
+last_error, cancel_requested, created_at, updated_at, started_at, finished_at, lease_expires_at, schedule_name
 
 -- name: EventsList
 SELECT id, job_id, at, kind, attempt, actor, message FROM job_events
@@ -383,3 +383,55 @@ UPDATE interactions SET state = 4 WHERE job_id = @job_id AND state = 1;
 i.id, i.job_id, j.kind, i.key, i.state, i.prompt, i.answer, i.tenant, i.user_id, i.allowed_users, i.allowed_roles,
 i.timeout_action, i.default_answer, i.max_reasks, i.timeout, i.escalations, i.asked_at, i.deadline, i.answered_at,
 i.answered_by
+
+-- name: ScheduleColumns
+name, cron, time_zone, kind, payload, queue, priority, misfire, max_catch_up, overlap, source, paused, paused_by,
+next_fire_at, last_fired_at, last_job_id, created_at, updated_at
+
+-- name: ScheduleUpsert
+-- A changed expression or zone takes the caller's next fire time; otherwise the stored one stands (a restart loses no
+-- tick). The pause, its actor and created_at are kept.
+INSERT INTO schedules (name, cron, time_zone, kind, payload, queue, priority, misfire, max_catch_up, overlap, source,
+                       next_fire_at, created_at, updated_at)
+VALUES (@name, @cron, @time_zone, @kind, @payload, @queue, @priority, @misfire, @max_catch_up, @overlap, @source,
+        @next_fire_at, @now, @now)
+ON CONFLICT (name) DO UPDATE SET
+    next_fire_at = CASE WHEN schedules.cron = excluded.cron AND schedules.time_zone = excluded.time_zone
+                        THEN schedules.next_fire_at ELSE excluded.next_fire_at END,
+    cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind, payload = excluded.payload,
+    queue = excluded.queue, priority = excluded.priority, misfire = excluded.misfire,
+    max_catch_up = excluded.max_catch_up, overlap = excluded.overlap, source = excluded.source,
+    updated_at = excluded.updated_at;
+
+-- name: ScheduleSetPaused
+-- A resume of a paused schedule starts from the caller's next fire time, so ticks that fell in the pause never fire.
+UPDATE schedules SET
+    next_fire_at = CASE WHEN @paused = 0 AND paused = 1 THEN @next_fire_at ELSE next_fire_at END,
+    paused = @paused, paused_by = CASE WHEN @paused = 1 THEN @actor END, updated_at = @now
+WHERE name = @name;
+
+-- name: ScheduleDelete
+DELETE FROM schedules WHERE name = @name;
+
+-- name: SchedulesNextDue
+SELECT min(next_fire_at) FROM schedules WHERE paused = 0 AND next_fire_at > @now;
+
+-- name: ScheduleAdvance
+-- The compare-and-set of a firing: applies only while the schedule still holds the next fire time the caller read.
+UPDATE schedules SET next_fire_at = @next_fire_at, updated_at = @now
+WHERE name = @name AND next_fire_at = @expected AND paused = 0
+RETURNING last_job_id;
+
+-- name: ScheduleJobActive
+SELECT count(*) FROM jobs WHERE id = @job_id AND state IN (1, 2, 3);
+
+-- name: ScheduleExists
+SELECT count(*) FROM schedules WHERE name = @name;
+
+-- name: ScheduleRecordJob
+UPDATE schedules SET last_job_id = @job_id, last_fired_at = coalesce(@tick, last_fired_at), updated_at = @now WHERE name = @name;
+
+-- name: JobLinkSchedule
+-- Links a job a schedule inserted, and says so in its enqueued event.
+UPDATE jobs SET schedule_name = @name WHERE id = @job_id;
+UPDATE job_events SET message = @message WHERE job_id = @job_id AND kind = 0;

@@ -85,4 +85,36 @@ public interface IJobClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="JobValidationException">The answer does not fit the prompt; the field names the question (<c>answer.scope</c>).</exception>
     Task<InteractionAnswerResult> AnswerAsync(long interactionId, string answerJson, JobPrincipal actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every recurring schedule (defined in code or through the API), ordered by name.</summary>
+    Task<IReadOnlyList<ScheduleInfo>> ListSchedulesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one schedule; null when none has that name.</summary>
+    Task<ScheduleInfo?> GetScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds a schedule, or replaces the one with its name (its next tick is recomputed when the expression or zone
+    /// changed; a pause is kept). The schedule is marked as defined through the API.
+    /// </summary>
+    /// <exception cref="JobValidationException">The definition breaks a rule; the field names it (<c>cron</c>, <c>timeZone</c>, <c>kind</c>, <c>payload</c>, ...).</exception>
+    Task<ScheduleInfo> AddScheduleAsync(ScheduleDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Pauses a schedule (no tick fires; <paramref name="actor"/> is kept) or resumes it (its next tick is the first after
+    /// now: ticks that fell in the pause do not fire). Returns the schedule, or null when none has that name.
+    /// </summary>
+    Task<ScheduleInfo?> SetSchedulePausedAsync(string name, bool paused, string? actor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a schedule; jobs it already inserted stay. A schedule defined in code comes back when a process that
+    /// defines it starts. Returns false when none has that name.
+    /// </summary>
+    Task<bool> RemoveScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Enqueues one job of the schedule now, linked to it, without moving its next tick (paused or not). Returns the job,
+    /// or null when no schedule has that name.
+    /// </summary>
+    /// <exception cref="JobValidationException">The stored schedule no longer fits the configuration (its job type is not registered here).</exception>
+    Task<EnqueueResult?> TriggerScheduleAsync(string name, string? actor = null, CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using Conveyor.Routing;
+using Conveyor.Scheduling;
 using Conveyor.Storage;
 using Microsoft.Extensions.Options;
 
@@ -16,12 +17,16 @@ internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
     private readonly JobRouter _router;
     private readonly Dictionary<string, QueueBound> _bounds;
     private readonly TenantBound? _tenantBound;
+    private readonly ScheduleJobs _schedules;
+    private readonly TimeProvider _time;
 
-    public JobClient(StoreAccessor store, IOptions<ConveyorOptions> options)
+    public JobClient(StoreAccessor store, IOptions<ConveyorOptions> options, TimeProvider time)
     {
         _store = store;
         _options = options.Value;
+        _time = time;
         _router = new JobRouter(_options);
+        _schedules = new ScheduleJobs(_options, _router);
         _bounds = _options.Queues.Values
             .Where(q => q.MaxWaiting is not null)
             .ToDictionary(q => q.Name, q => new QueueBound(q.MaxWaiting!.Value, q.RetryAfterWhenFull), StringComparer.Ordinal);

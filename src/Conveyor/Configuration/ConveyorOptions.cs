@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conveyor.Storage;
+using Conveyor.Scheduling;
 
 namespace Conveyor;
 
@@ -16,6 +17,7 @@ public sealed class ConveyorOptions
     private readonly Dictionary<string, JobTypeOptions> _jobTypes = new(StringComparer.Ordinal);
     private readonly List<(string Pattern, string Queue)> _routes = [];
     private readonly Dictionary<string, int?> _tenantMaxWaiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecurringJob> _recurring = new(StringComparer.Ordinal);
 
     /// <summary>Creates the options with the default queue.</summary>
     public ConveyorOptions() => AddQueue(DefaultQueueName);
@@ -28,6 +30,24 @@ public sealed class ConveyorOptions
 
     /// <summary>Whether this process runs workers. Default true; false makes it a producer only.</summary>
     public bool RunWorkers { get; set; } = true;
+
+    /// <summary>
+    /// Whether this process runs the scheduler of recurring schedules (when it also runs workers). Default true. Any
+    /// number of processes may run it: each tick fires once however many do (docs/contract.md, schedules).
+    /// </summary>
+    public bool RunScheduler { get; set; } = true;
+
+    /// <summary>
+    /// The longest the scheduler sleeps before it looks for due schedules again (it sleeps less when a schedule is due
+    /// sooner); bounds how late a schedule added by another process fires. Default 1 second; greater than zero.
+    /// </summary>
+    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How late a tick may fire and still count as on time; an older tick was missed and follows its schedule's
+    /// <see cref="MisfirePolicy"/>. Default 1 minute; greater than zero.
+    /// </summary>
+    public TimeSpan ScheduleMisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Whether the schema is created or upgraded on first use. Default true.</summary>
     public bool MigrateOnStart { get; set; } = true;
@@ -98,6 +118,9 @@ public sealed class ConveyorOptions
     /// <summary>The registered job types, by kind.</summary>
     public IReadOnlyDictionary<string, JobTypeOptions> JobTypes => _jobTypes;
 
+    /// <summary>The recurring schedules defined in code, by name.</summary>
+    internal IReadOnlyDictionary<string, RecurringJob> Recurring => _recurring;
+
     /// <summary>The routing rules, in the order they are tried.</summary>
     public IReadOnlyList<(string Pattern, string Queue)> Routes => _routes;
 
@@ -154,6 +177,33 @@ public sealed class ConveyorOptions
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(queue);
         _routes.Add((pattern, queue));
+        return this;
+    }
+
+    /// <summary>
+    /// Defines a recurring schedule in code: every tick of <paramref name="cron"/> enqueues a job of
+    /// <paramref name="kind"/> with <paramref name="payload"/>. At start-up each code-defined schedule is written to the
+    /// store (a changed expression or zone recomputes its next tick; an operator's pause is kept). Checked when the host
+    /// starts, with every other option: an invalid expression or zone, an unknown kind or a payload that does not fit it
+    /// is reported naming the schedule and the field.
+    /// </summary>
+    /// <param name="name">The schedule's unique name (1 to 128 letters, digits, '.', '_', ':' or '-').</param>
+    /// <param name="cron">Five fields (<c>minute hour day month weekday</c>), or six with a leading seconds field.</param>
+    /// <param name="kind">A registered job type.</param>
+    /// <param name="payload">The payload of every job: an object serialised with <see cref="SerializerOptions"/> (or a <see cref="JsonElement"/>).</param>
+    /// <param name="configure">Sets the time zone (default UTC), queue, priority, misfire and overlap policies.</param>
+    /// <exception cref="ArgumentException">A schedule with this name is already defined.</exception>
+    public ConveyorOptions AddRecurring(string name, string cron, string kind, object payload, Action<RecurringOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(cron);
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(payload);
+        if (_recurring.ContainsKey(name))
+            throw new ArgumentException($"A recurring schedule named '{name}' is already defined.", nameof(name));
+        var recurring = new RecurringOptions();
+        configure?.Invoke(recurring);
+        _recurring[name] = new RecurringJob(name, cron, kind, payload, recurring);
         return this;
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Conveyor.Routing;
+using Conveyor.Scheduling;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Configuration;
@@ -32,6 +34,10 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
             yield return $"PollInterval: must be greater than zero (is {o.PollInterval}).";
         if (o.ReaperInterval <= TimeSpan.Zero)
             yield return $"ReaperInterval: must be greater than zero (is {o.ReaperInterval}).";
+        if (o.SchedulerPollInterval <= TimeSpan.Zero)
+            yield return $"SchedulerPollInterval: must be greater than zero (is {o.SchedulerPollInterval}).";
+        if (o.ScheduleMisfireThreshold <= TimeSpan.Zero)
+            yield return $"ScheduleMisfireThreshold: must be greater than zero (is {o.ScheduleMisfireThreshold}).";
         if (o.InteractionSweepInterval <= TimeSpan.Zero)
             yield return $"InteractionSweepInterval: must be greater than zero (is {o.InteractionSweepInterval}).";
         if (o.ShutdownTimeout < TimeSpan.Zero)
@@ -88,6 +94,9 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
                 yield return p;
         }
 
+        foreach (var p in RecurringProblems(o))
+            yield return p;
+
         for (var i = 0; i < o.Routes.Count; i++)
         {
             var (pattern, queue) = o.Routes[i];
@@ -95,6 +104,31 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
                 yield return $"Routes[{i}]: pattern '{pattern}' must be a kind or a prefix ending in a single trailing '*'.";
             if (!o.Queues.ContainsKey(queue))
                 yield return $"Routes[{i}]: queue '{queue}' is not configured; add it with o.AddQueue(\"{queue}\").";
+        }
+    }
+
+    /// <summary>
+    /// The problems of the schedules defined in code, each naming the schedule and the field. Checked only once the job
+    /// types, queues and serializer are sound, since a schedule's job depends on them.
+    /// </summary>
+    private static IEnumerable<string> RecurringProblems(ConveyorOptions o)
+    {
+        if (o.Recurring.Count == 0 || o.SerializerOptions is null)
+            yield break;
+        var jobs = new ScheduleJobs(o, new JobRouter(o));
+        foreach (var recurring in o.Recurring.Values)
+        {
+            string? problem = null;
+            try
+            {
+                jobs.Validate(recurring.Definition(o.SerializerOptions));
+            }
+            catch (JobValidationException e)
+            {
+                problem = $"Recurring[{recurring.Name}].{e.Field}: {e.Reason}";
+            }
+            if (problem is not null)
+                yield return problem;
         }
     }
 

@@ -41,6 +41,9 @@ public sealed record JobInfo
     /// <summary>Who submitted the job.</summary>
     public required JobPrincipal Principal { get; init; }
 
+    /// <summary>The name of the recurring schedule that inserted the job (a tick or a manual trigger); null for any other job.</summary>
+    public string? Schedule { get; init; }
+
     /// <summary>Free-form labels given at submission.</summary>
     public required IReadOnlyList<string> Tags { get; init; }
 

@@ -203,4 +203,54 @@ public interface IJobStore : IAsyncDisposable
     /// expired); returns true then, and false, changing nothing, when someone else or nobody holds it.
     /// </summary>
     Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts a schedule, or replaces the definition of the one with its name. The next fire time is set to
+    /// <see cref="ScheduleUpsertParams.NextFireAt"/> when the schedule is new or its expression or time zone changed, and
+    /// kept otherwise; a pause (and who paused) is kept; <c>created_at</c> is kept. Returns the stored schedule.
+    /// </summary>
+    Task<ScheduleInfo> ScheduleUpsertAsync(ScheduleUpsertParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Reads one schedule, or null when none has that name.</summary>
+    Task<ScheduleInfo?> ScheduleGetAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Lists every schedule, ordered by name.</summary>
+    Task<IReadOnlyList<ScheduleInfo>> SchedulesListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pauses a schedule (no tick is due while paused; the actor is kept) or resumes it (the pause and actor are cleared
+    /// and the next fire time becomes <see cref="ScheduleSetPausedParams.NextFireAt"/>, so ticks that fell in the pause
+    /// never fire). Returns the schedule after the change, or null, changing nothing, when none has that name.
+    /// </summary>
+    Task<ScheduleInfo?> ScheduleSetPausedAsync(ScheduleSetPausedParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a schedule; its jobs stay (their schedule name too). Returns false when none has that name.</summary>
+    Task<bool> ScheduleDeleteAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists up to <see cref="SchedulesDueParams.Limit"/> schedules that are not paused and whose next fire time is at or
+    /// before the store's now, earliest first, with that now and the earliest next fire time still ahead (so the
+    /// scheduler knows how long it may sleep).
+    /// </summary>
+    Task<SchedulesDueResult> SchedulesDueAsync(SchedulesDueParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Fires a schedule, in one transaction: a compare-and-set of the next fire time from
+    /// <see cref="ScheduleFireParams.Expected"/> to <see cref="ScheduleFireParams.Next"/> (only while the schedule exists,
+    /// is not paused and still holds the expected value), then one job per tick, each with the idempotency key
+    /// <see cref="ScheduleFireParams.TickKey"/> in the default tenant, linked to the schedule (<see cref="JobInfo.Schedule"/>)
+    /// and with an <see cref="JobEventKind.Enqueued"/> event naming the schedule and the tick; then the latest tick and job
+    /// are recorded on the schedule. With <see cref="ScheduleFireParams.SkipWhileActive"/>, while the schedule's latest job
+    /// is still waiting, running or awaiting input (checked under the same transaction) the next fire time moves but no
+    /// job is inserted. Of any number of callers racing with the same expected value, on any number of nodes, exactly one
+    /// applies; the others change nothing and get <see cref="ScheduleFireResult.Applied"/> false. Queue bounds do not apply.
+    /// </summary>
+    Task<ScheduleFireResult> ScheduleFireAsync(ScheduleFireParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts one job for a schedule now (a manual trigger), linked to it and recorded as its latest job, with an event
+    /// naming the schedule and the actor; the next fire time does not move. Returns null, inserting nothing, when no
+    /// schedule has that name. Works on a paused schedule too.
+    /// </summary>
+    Task<JobInsertResult?> ScheduleTriggerAsync(ScheduleTriggerParams parameters, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Conveyor.HumanInput;
+using Conveyor.Scheduling;
 using Conveyor.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,7 +10,7 @@ namespace Conveyor.Worker;
 
 /// <summary>
 /// The worker host: one claim loop per queue with slots, one heartbeat loop, one reaper, one sweeper of unanswered
-/// questions past their deadline, one retention loop
+/// questions past their deadline, one scheduler of recurring schedules, one retention loop
 /// (it purges only while this process leads retention), one completion batcher. Stops gracefully: claims no
 /// more, lets handlers finish within the shutdown timeout, then cancels the rest and hands their jobs back
 /// without charging an attempt.
@@ -46,6 +47,10 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
         if (!_options.RunWorkers)
             return;
         _store = await _storeAccessor.GetAsync(cancellationToken);
+        // Code schedules are stored before anything starts, so a store that refuses them fails the start cleanly.
+        var scheduler = _options.RunScheduler ? new Scheduler(_options, _store, _time, _logger) : null;
+        if (scheduler is not null)
+            await scheduler.SyncCodeSchedulesAsync(cancellationToken);
         _completions = new CompletionBatcher(_store, _time, _logger);
         var executor = new JobExecutor(_options, _store, _scopes, _time, _logger);
         foreach (var queue in _options.Queues.Values.Where(q => q.Concurrency > 0))
@@ -57,6 +62,8 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
             _claimLoops.Add(Task.Run(() => processor.RunAsync(_stopClaiming.Token)));
         _maintenanceLoops.Add(Task.Run(() => new LeaseKeeper(_options, _store, _running, _time, _logger).RunAsync(_stopMaintenance.Token)));
         _maintenanceLoops.Add(Task.Run(() => new Reaper(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));
+        if (scheduler is not null)
+            _maintenanceLoops.Add(Task.Run(() => scheduler.RunAsync(_stopMaintenance.Token)));
         _maintenanceLoops.Add(Task.Run(() => new InteractionSweeper(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));
         if (_options.Retention.Enabled)
             _maintenanceLoops.Add(Task.Run(() => new Retention(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));

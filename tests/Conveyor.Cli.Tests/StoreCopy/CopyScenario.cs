@@ -83,6 +83,21 @@ internal static class CopyScenario
         var cancelled = await InsertAsync(store, Job("work", "other", """{"n":9}"""));
         await store.JobCancelAsync(new JobCancelParams(cancelled, "ops"), none);
         ids.Add(cancelled);
+        // Schedules: one that fired (its job is linked), one paused by an operator.
+        var nightly = new ScheduleDefinition
+        {
+            Name = "nightly", Cron = "30 2 * * *", TimeZone = "Europe/Berlin", Kind = "test.echo", Payload = """{"text":"nightly"}""",
+            Priority = JobPriority.High, Misfire = MisfirePolicy.FireEach, MaxCatchUp = 3, Overlap = OverlapPolicy.Skip,
+        };
+        var tick = new DateTimeOffset(2026, 1, 1, 1, 30, 0, TimeSpan.Zero);
+        await store.ScheduleUpsertAsync(new ScheduleUpsertParams(nightly, ScheduleSource.Code, tick), none);
+        await store.ScheduleUpsertAsync(new ScheduleUpsertParams(nightly with { Name = "paused", Queue = "held" }, ScheduleSource.Api, null), none);
+        await store.ScheduleSetPausedAsync(new ScheduleSetPausedParams("paused", true, "ops"), none);
+        var fired = await store.ScheduleFireAsync(new ScheduleFireParams
+        {
+            Name = "nightly", Expected = tick, Next = tick.AddDays(1), Ticks = [tick], Job = Job("test.echo", "held", """{"text":"nightly"}"""),
+        }, none);
+        ids.Add(fired.JobIds[0]);
         return ids;
     }
 
@@ -106,6 +121,8 @@ internal static class CopyScenario
         // The oldest pending job's age is measured from now: the one field that moves between two readings.
         foreach (var queue in (await store.QueuesListAsync(none)).OrderBy(q => q.Name, StringComparer.Ordinal))
             lines.Add("queue " + Json(queue with { OldestPendingAge = null }));
+        foreach (var schedule in await store.SchedulesListAsync(none))
+            lines.Add("schedule " + Json(schedule));
         lines.Add("latest event " + await store.EventsLatestIdAsync(none));
         return lines;
     }
@@ -148,7 +165,7 @@ internal static class CopyScenario
         var rows = new List<string>();
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
-        foreach (var (table, order) in new[] { ("queues", "name"), ("api_keys", "id"), ("jobs", "id"), ("job_events", "id"), ("job_steps", "job_id, name"), ("interactions", "id") })
+        foreach (var (table, order) in new[] { ("queues", "name"), ("api_keys", "id"), ("schedules", "name"), ("jobs", "id"), ("job_events", "id"), ("job_steps", "job_id, name"), ("interactions", "id") })
         {
             await using var select = connection.CreateCommand();
             select.CommandText = $"SELECT * FROM {table} ORDER BY {order}";

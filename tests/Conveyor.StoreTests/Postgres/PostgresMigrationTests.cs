@@ -162,6 +162,35 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
         Assert.Equal(InteractionAnswerOutcome.Answered, await store.InteractionAnswerAsync(new InteractionAnswerParams(question.Id, """{"a":"x"}""", "ada"), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_version_6_schema_is_upgraded_by_migration_0007_and_its_jobs_have_no_schedule_until_one_fires()
+    {
+        var schema = _factory.NewLocation();
+        await using (var connection = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            var sql = $"CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".conveyor_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);" +
+                string.Concat(PostgresJobStore.Migrations.Where(m => m.Version <= 6).Select(m =>
+                    m.Sql.Replace("{schema_name}", schema, StringComparison.Ordinal).Replace("{schema}", $"\"{schema}\"", StringComparison.Ordinal) +
+                    $";\nINSERT INTO \"{schema}\".conveyor_schema VALUES ({m.Version}, '{m.Name}', now());\n")) +
+                $"INSERT INTO \"{schema}\".jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, tenant, created_at, updated_at) VALUES " +
+                "('k', 'default', 1, 2, '{}', now(), now(), 3, '', now(), now());";
+            await using var create = new NpgsqlCommand(sql, connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var store = _factory.Open(schema);
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(PostgresJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Null(Assert.Single((await store.JobsListAsync(new JobQuery(), CancellationToken.None)).Jobs).Schedule);
+        var definition = new ScheduleDefinition { Name = "s", Cron = "* * * * *", Kind = "k", Payload = "{}" };
+        var stored = await store.ScheduleUpsertAsync(new ScheduleUpsertParams(definition, ScheduleSource.Api, DateTimeOffset.UnixEpoch), CancellationToken.None);
+        var job = new NewJob { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.System };
+        var fired = await store.ScheduleFireAsync(new ScheduleFireParams { Name = "s", Expected = stored.NextFireAt!.Value, Next = DateTimeOffset.UnixEpoch.AddMinutes(1), Ticks = [DateTimeOffset.UnixEpoch], Job = job }, CancellationToken.None);
+        Assert.Equal("s", (await store.JobGetAsync(Assert.Single(fired.JobIds), CancellationToken.None))!.Schedule);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("has space")]

@@ -201,7 +201,7 @@ public sealed class PostgresMultiProcessTests(ITestOutputHelper output) : IAsync
     }
 
     /// <summary>One worker process, with the last lines it printed (for failure messages); killed when disposed.</summary>
-    private sealed class WorkerProcess : IDisposable
+    internal sealed class WorkerProcess : IDisposable
     {
         private readonly Process _process;
         private readonly ConcurrentQueue<string> _lines = new();
@@ -213,6 +213,9 @@ public sealed class PostgresMultiProcessTests(ITestOutputHelper output) : IAsync
         }
 
         public string Id { get; }
+
+        /// <summary>True once the process printed its "ready" line (its worker host, scheduler included, runs).</summary>
+        public bool IsReady => _lines.Contains($"ready {Id}");
 
         public static WorkerProcess Start(List<string> arguments)
         {

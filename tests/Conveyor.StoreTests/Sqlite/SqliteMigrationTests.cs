@@ -158,6 +158,34 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         Assert.Equal(InteractionAnswerOutcome.Answered, await store.InteractionAnswerAsync(new InteractionAnswerParams(question.Id, """{"a":"x"}""", "ada"), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_version_7_database_is_upgraded_by_migration_0008_and_its_jobs_have_no_schedule_until_one_fires()
+    {
+        var path = _factory.NewLocation();
+        using (var v7 = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            v7.Open();
+            using var create = v7.CreateCommand();
+            create.CommandText = "CREATE TABLE conveyor_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);" +
+                string.Concat(SqliteJobStore.Migrations.Where(m => m.Version <= 7).Select(m => m.Sql + $";\nINSERT INTO conveyor_schema VALUES ({m.Version}, '{m.Name}', 0);\n")) +
+                "INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts, tenant, created_at, updated_at) " +
+                "VALUES ('k', 'default', 1, 2, '{}', 0, 0, 3, '', 0, 0);";
+            create.ExecuteNonQuery();
+        }
+
+        await using var store = new SqliteJobStore(new SqliteStoreOptions { Path = path });
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(SqliteJobStore.Migrations[^1].Version, await store.SchemaVersionAsync(CancellationToken.None));
+        Assert.Equal(1, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'schedules_due'"));
+        Assert.Null(Assert.Single((await store.JobsListAsync(new JobQuery(), CancellationToken.None)).Jobs).Schedule);
+        var definition = new ScheduleDefinition { Name = "s", Cron = "* * * * *", Kind = "k", Payload = "{}" };
+        var stored = await store.ScheduleUpsertAsync(new ScheduleUpsertParams(definition, ScheduleSource.Api, DateTimeOffset.UnixEpoch), CancellationToken.None);
+        var job = new NewJob { Kind = "k", Queue = "default", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.System };
+        var fired = await store.ScheduleFireAsync(new ScheduleFireParams { Name = "s", Expected = stored.NextFireAt!.Value, Next = DateTimeOffset.UnixEpoch.AddMinutes(1), Ticks = [DateTimeOffset.UnixEpoch], Job = job }, CancellationToken.None);
+        Assert.Equal("s", (await store.JobGetAsync(Assert.Single(fired.JobIds), CancellationToken.None))!.Schedule);
+    }
+
     private static long Scalar(string path, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
