@@ -18,7 +18,7 @@ public sealed partial class ExecutableTests
         var (code, output, error) = await RunAsync(["store", "copy", "--from", $"sqlite:{path}", "--to", $"postgres:{CopyStores.ConnectionString}", "--to-schema", schema], []);
         Assert.True(code == 0, $"exit {code}: {output} {error}");
         Assert.Equal("", error);
-        Assert.Matches(@"(?m)^jobs\s+9\s+9\s+9\s+9$", output);
+        Assert.Matches(@"(?m)^jobs\s+10\s+10\s+10\s+10$", output);
 
         // And back into a new SQLite file, which a host then runs on.
         var back = stores.NewSqlitePath();
@@ -34,7 +34,7 @@ public sealed partial class ExecutableTests
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Equal("", output);
         Assert.StartsWith($"conveyor: sqlite:{back} already holds data (queues: ", error, StringComparison.Ordinal);
-        Assert.Contains(", jobs: 9, ", error, StringComparison.Ordinal);
+        Assert.Contains(", jobs: 10, ", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Equal(SqliteJobStore.LatestSchemaVersion, await copied.SchemaVersionAsync(CancellationToken.None));
     }

@@ -35,6 +35,6 @@ internal static class StoreSpec
         {
             throw CliException.Usage($"{option}-schema: {e.Message.Replace("Invalid PostgresStoreOptions: Schema: ", "", StringComparison.Ordinal)}");
         }
-        return new PostgresEndpoint(options.ConnectionString, options.Schema, $"{StoreSetting.Describe(setting)} (schema {options.Schema})");
+        return new PostgresEndpoint(options.ConnectionString, options.Schema, StoreSetting.Describe(setting, options.Schema));
     }
 }
