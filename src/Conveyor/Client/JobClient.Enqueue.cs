@@ -147,10 +147,13 @@ internal sealed partial class JobClient
         if (tags.Count > MaxTags || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 64))
             throw new JobValidationException(at + "tags", $"at most {MaxTags} tags of 1 to 64 characters each.");
 
+        var queue = _router.Resolve(type, o.Queue, at + "queue");
+        var principal = o.Principal ?? JobPrincipal.System;
+        var limit = LimitFor(type, queue);
         return new NewJob
         {
             Kind = type.Kind,
-            Queue = _router.Resolve(type, o.Queue, at + "queue"),
+            Queue = queue,
             Priority = o.Priority ?? type.Priority,
             Payload = payload,
             RunAt = o.RunAt,
@@ -159,9 +162,11 @@ internal sealed partial class JobClient
             ConcurrencyKey = o.ConcurrencyKey,
             ConcurrencyLimit = type.ConcurrencyLimit,
             IdempotencyKey = o.IdempotencyKey,
-            Principal = o.Principal ?? JobPrincipal.System,
+            Principal = principal,
             Tags = tags,
             TraceParent = JobTracing.CurrentTraceParent(),
+            LimitName = limit?.Name,
+            LimitKey = limit is null ? null : LimitKey(limit, payload, principal, at + "payload"),
         };
     }
 

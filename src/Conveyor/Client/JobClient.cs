@@ -16,12 +16,16 @@ internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
     private readonly JobRouter _router;
     private readonly Dictionary<string, QueueBound> _bounds;
     private readonly TenantBound? _tenantBound;
+    private readonly Dictionary<string, LimitOptions> _limitsByType;
+    private readonly Dictionary<string, LimitOptions> _limitsByQueue;
 
     public JobClient(StoreAccessor store, IOptions<ConveyorOptions> options)
     {
         _store = store;
         _options = options.Value;
         _router = new JobRouter(_options);
+        _limitsByType = _options.Limits.Values.Where(l => l.JobType is not null).ToDictionary(l => l.JobType!, StringComparer.Ordinal);
+        _limitsByQueue = _options.Limits.Values.Where(l => l.Queue is not null).ToDictionary(l => l.Queue!, StringComparer.Ordinal);
         _bounds = _options.Queues.Values
             .Where(q => q.MaxWaiting is not null)
             .ToDictionary(q => q.Name, q => new QueueBound(q.MaxWaiting!.Value, q.RetryAfterWhenFull), StringComparer.Ordinal);
