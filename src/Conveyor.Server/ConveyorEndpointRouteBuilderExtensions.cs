@@ -28,6 +28,7 @@ public static class ConveyorEndpointRouteBuilderExtensions
         var v1 = root.MapGroup("/v1").RequireAuthorization(KeyPolicy).AddEndpointFilter(endpoints.ServiceProvider.GetRequiredService<RateLimitFilter>());
         JobEndpoints.Map(v1);
         QueueEndpoints.Map(v1);
+        LimitEndpoints.Map(v1);
         EventEndpoints.Map(v1);
         InteractionEndpoints.Map(v1);
         KeyEndpoints.Map(v1);

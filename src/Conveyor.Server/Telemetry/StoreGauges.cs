@@ -19,6 +19,7 @@ internal sealed class StoreGauges : BackgroundService
     private readonly ILogger<StoreGauges> _logger;
     private readonly Meter _meter;
     private volatile IReadOnlyList<QueueInfo> _queues = [];
+    private volatile IReadOnlyList<LimitInfo> _limits = [];
 
     public StoreGauges(IJobClient client, IOptions<ConveyorServerOptions> options, TimeProvider time, ILogger<StoreGauges> logger, IMeterFactory meters)
     {
@@ -34,10 +35,15 @@ internal sealed class StoreGauges : BackgroundService
             "How long the longest-ready pending job has waited (0 when none is pending).");
         _meter.CreateObservableGauge("conveyor.queue.paused", () => PerQueue(q => q.Paused ? 1 : 0), "1", "1 when the queue is paused.");
         _meter.CreateObservableGauge("conveyor.queue.stuck", () => PerQueue(q => q.Stuck), "{job}", "Running jobs whose lease expired (their worker died or stalled).");
+        _meter.CreateObservableGauge("conveyor.limit.waiting", () => PerLimit(l => l.Waiting), "{job}", "Jobs of the limit ready to run that have not started (waiting on the limit or a free worker).");
+        _meter.CreateObservableGauge("conveyor.limit.running", () => PerLimit(l => l.Keys.Sum(k => (long)k.Running)), "{job}", "Jobs of the limit running, over all its keys.");
     }
 
     private IEnumerable<Measurement<long>> PerQueue(Func<QueueInfo, long> value) =>
         _queues.Select(q => new Measurement<long>(value(q), new KeyValuePair<string, object?>("queue", q.Name)));
+
+    private IEnumerable<Measurement<long>> PerLimit(Func<LimitInfo, long> value) =>
+        _limits.Select(l => new Measurement<long>(value(l), new KeyValuePair<string, object?>("limit", l.Name)));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,6 +56,7 @@ internal sealed class StoreGauges : BackgroundService
                 {
                     // One read of partial indexes per refresh: finished jobs are never counted here.
                     _queues = await _client.ListQueuesAsync(stoppingToken);
+                    _limits = await _client.ListLimitsAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
