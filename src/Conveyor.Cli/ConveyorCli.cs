@@ -66,6 +66,7 @@ public static class ConveyorCli
         root.Subcommands.Add(WatchCommand.Create(cli));
         root.Subcommands.Add(DlqCommands.Create(cli));
         root.Subcommands.Add(QueuesCommands.Create(cli));
+        root.Subcommands.Add(LimitsCommands.Create(cli));
         root.Subcommands.Add(StatsCommand.Create(cli));
         foreach (var command in InteractionCommands.Create(cli))
             root.Subcommands.Add(command);
