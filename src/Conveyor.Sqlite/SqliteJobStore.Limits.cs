@@ -24,10 +24,6 @@ public sealed partial class SqliteJobStore
     /// </summary>
     private List<ClaimedJob> ClaimLimited(JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits, long now, List<(string Queue, long At)> wake)
     {
-        var paused = Named("QueuePausedFind");
-        paused.Parameters.AddWithValue("@queue", parameters.Queue);
-        if ((long)paused.ExecuteScalar()! > 0)
-            return [];
         var byName = limits.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var keys = new Dictionary<string, KeyRoom>(StringComparer.Ordinal);
         var admitted = new List<long>();
@@ -35,7 +31,9 @@ public sealed partial class SqliteJobStore
         long reopensAt = long.MaxValue;
         var (afterPriority, afterRunAt, afterId) = (-1, long.MinValue, long.MinValue);
         var scanned = 0;
-        var chunk = Math.Max(parameters.Limit * 4, 64);
+        var windows = Windows(limits, now);
+        // A few more than wanted: enough when few keys are full, and the scan widens (doubling) when many are.
+        var chunk = parameters.Limit + 8;
         while (admitted.Count < parameters.Limit && scanned < LimitedScanMax)
         {
             var rows = new List<(long Id, LimitDefinition? Limit, string? Key)>();
@@ -46,6 +44,7 @@ public sealed partial class SqliteJobStore
             candidates.Parameters.AddWithValue("@after_priority", afterPriority);
             candidates.Parameters.AddWithValue("@after_run_at", afterRunAt);
             candidates.Parameters.AddWithValue("@after_id", afterId);
+            candidates.Parameters.AddWithValue("@windows", windows);
             using (var r = candidates.ExecuteReader())
             {
                 while (r.Read())
@@ -53,11 +52,13 @@ public sealed partial class SqliteJobStore
                     (afterPriority, afterRunAt, afterId) = (r.GetInt32(1), r.GetInt64(2), r.GetInt64(0));
                     // A key of a limit no longer configured is unthrottled.
                     var limit = !r.IsDBNull(3) && byName.TryGetValue(r.GetString(3), out var l) ? l : null;
-                    rows.Add((afterId, limit, limit is null ? null : r.GetString(4)));
+                    var key = limit is null ? null : r.GetString(4);
+                    rows.Add((afterId, limit, key));
+                    if (key is not null && !keys.ContainsKey(key))
+                        keys[key] = new KeyRoom { Running = r.GetInt32(5), Starts = r.GetInt32(6), OldestStart = r.IsDBNull(7) ? long.MaxValue : r.GetInt64(7) };
                 }
             }
             scanned += rows.Count;
-            LoadRooms(rows.Where(c => c.Key is not null && !keys.ContainsKey(c.Key)).Select(c => (c.Key!, c.Limit!)).DistinctBy(c => c.Item1), now, keys);
             foreach (var (id, limit, key) in rows)
             {
                 if (admitted.Count == parameters.Limit)
@@ -110,29 +111,18 @@ public sealed partial class SqliteJobStore
         return claimed;
     }
 
-    /// <summary>Reads the running jobs and window starts of <paramref name="load"/>'s keys into <paramref name="keys"/>.</summary>
-    private void LoadRooms(IEnumerable<(string Key, LimitDefinition Limit)> load, long now, Dictionary<string, KeyRoom> keys)
+    /// <summary>The window start (now minus the period) of each limit with a rate, as a JSON object by name.</summary>
+    private static string Windows(IReadOnlyList<LimitDefinition> limits, long now)
     {
-        var list = load.ToList();
-        if (list.Count == 0)
-            return;
-        var counts = Named("LimitCounts");
-        counts.Parameters.AddWithValue("@keys", Json(w =>
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            foreach (var (key, limit) in list)
-            {
-                w.WriteStartArray();
-                w.WriteStringValue(key);
-                if (limit.HasRate)
-                    w.WriteNumberValue(now - Micros.From(limit.RatePeriod!.Value));
-                else
-                    w.WriteNullValue();
-                w.WriteEndArray();
-            }
-        }));
-        using var r = counts.ExecuteReader();
-        while (r.Read())
-            keys[r.GetString(0)] = new KeyRoom { Running = r.GetInt32(1), Starts = r.GetInt32(2), OldestStart = r.IsDBNull(3) ? long.MaxValue : r.GetInt64(3) };
+            w.WriteStartObject();
+            foreach (var limit in limits.Where(l => l.HasRate))
+                w.WriteNumber(limit.Name, now - Micros.From(limit.RatePeriod!.Value));
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Drops the starts of the keys looked at that have left their window, so each key keeps at most a window's worth.</summary>

@@ -67,23 +67,23 @@ RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concu
 
 -- name: LimitedCandidatesTail
 -- Follows "WITH ready AS (<the four ClaimCandidates blocks, each also after the keyset @after_*>)": the next chunk of
--- the claim's candidates in claim order, with their limit keys, for the limited claim to admit one by one.
-SELECT r.id, r.priority, r.run_at, j.limit_name, j.limit_key
+-- the claim's candidates in claim order, none while the queue is paused. With each its limit key and, for a keyed
+-- job, that key's running jobs and its starts inside the window of its limit (@windows: a JSON object of limit name
+-- to window start, now minus the rate period; a limit without a rate is absent, so no start counts) and the oldest
+-- of them: the counts the limited claim admits against, read in the same statement instead of another.
+SELECT r.id, r.priority, r.run_at, j.limit_name, j.limit_key,
+       CASE WHEN j.limit_key IS NULL THEN 0
+            ELSE (SELECT count(*) FROM jobs AS k WHERE k.limit_key = j.limit_key AND k.state = 2 AND k.limit_key IS NOT NULL) END,
+       CASE WHEN j.limit_key IS NULL THEN 0
+            ELSE (SELECT count(*) FROM limit_starts AS s
+                  WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END,
+       CASE WHEN j.limit_key IS NULL THEN NULL
+            ELSE (SELECT min(s.started_at) FROM limit_starts AS s
+                  WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END
 FROM ready AS r JOIN jobs AS j ON j.id = r.id
+WHERE NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
 ORDER BY r.priority, r.run_at, r.id
 LIMIT CAST(@limit AS INTEGER);
-
--- name: QueuePausedFind
-SELECT count(*) FROM queues WHERE name = @queue AND paused = 1;
-
--- name: LimitCounts
--- @keys: JSON array of [key, window start] pairs (window start: now minus the rate period, or NULL without a
--- rate). Per key: running jobs, starts inside the window (started_at > window start) and the oldest of them.
-SELECT k.value ->> 0,
-       (SELECT count(*) FROM jobs WHERE limit_key = k.value ->> 0 AND state = 2 AND limit_key IS NOT NULL),
-       (SELECT count(*) FROM limit_starts WHERE limit_key = k.value ->> 0 AND started_at > k.value ->> 1),
-       (SELECT min(started_at) FROM limit_starts WHERE limit_key = k.value ->> 0 AND started_at > k.value ->> 1)
-FROM json_each(@keys) AS k;
 
 -- name: LimitedClaimUpdate
 -- The admitted ids (JSON array @ids), read in this same write transaction, so still pending; same RETURNING as
