@@ -42,7 +42,8 @@ public sealed partial class PostgresJobStore
         DateTimeOffset? reopensAt = null;
         var (afterPriority, afterRunAt, afterId) = ((short)-1, DateTimeOffset.MinValue, long.MinValue);
         var scanned = 0;
-        var chunk = Math.Max(parameters.Limit * 4, 64);
+        // A few more than wanted: enough when few keys are full, and the scan widens (doubling) when many are.
+        var chunk = parameters.Limit + 8;
         while (admitted.Count < parameters.Limit && scanned < LimitedScanMax)
         {
             var rows = new List<(long Id, LimitDefinition? Limit, string? Key, bool Locked)>();
