@@ -168,12 +168,14 @@ FROM unnest(@keys::text[], @periods::interval[]) AS k(key, period);
 -- name: LimitedClaimUpdate
 -- The admitted ids, re-checked as pending (a candidate read without a lock may have been claimed since), with the
 -- fast path's update, started events and result shape; a start row for each claimed job whose key is rate limited
--- (@rated_keys), stamped with its start.
+-- (@rated_keys), stamped with its start. The re-check is written "state + 0 = 1" so that the planner cannot answer
+-- it from jobs_claim (whose predicate is state = 1): on a table without statistics it then reads that whole index on
+-- every claim instead of looking the ids up by primary key (the pitfall JobsClaim's comment describes).
 WITH claimed AS (
     UPDATE {schema}.jobs SET
         state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = {now} + @lease,
         worker_id = @worker, cancel_requested = false, started_at = {now}, updated_at = {now}
-    WHERE id = ANY(@ids) AND state = 1
+    WHERE id = ANY(@ids) AND state + 0 = 1
     RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
               concurrency_key, tenant, user_id, roles, created_at, trace_parent, limit_key
 ),
