@@ -45,7 +45,7 @@ internal sealed record BenchArgs
         "usage: Conveyor.Bench [--store sqlite|postgres] [--pg CONNECTION-STRING] [--jobs N] [--workers N]\n" +
         "                      [--workload NAME[,NAME...]]... [--json] [--verbose] [--warmup N] [--repeat N]\n" +
         "                      [--samples N] [--latency-warmup N] [--procs N[,N...]] [--idle-seconds N]\n" +
-        "workloads: enqueue, enqueue_batch, drain, drain_keyed, latency (every store);\n" +
+        "workloads: enqueue, enqueue_batch, drain, drain_keyed, drain_throttled, latency (every store);\n" +
         "           drain_procs, latency_procs, backlog, idle_qps (postgres only). Default: all of the store's.";
 
     public static BenchArgs Parse(string[] args)

@@ -25,7 +25,7 @@ internal sealed class Engine : IAsyncDisposable
     public HandlerProbe Handlers { get; }
     public CompletionProbe Completions { get; }
 
-    public static Engine Build(IBenchDatabase database, int concurrency, bool runWorkers)
+    public static Engine Build(IBenchDatabase database, int concurrency, bool runWorkers, Action<ConveyorOptions>? configure = null)
     {
         var handlers = new HandlerProbe();
         var completions = new CompletionProbe();
@@ -41,6 +41,7 @@ internal sealed class Engine : IAsyncDisposable
             o.RunWorkers = runWorkers;
             o.AddQueue(ConveyorOptions.DefaultQueueName, q => q.Concurrency = concurrency);
             o.AddJob<NoopJob, NoopHandler>(Workload.NoopKind);
+            configure?.Invoke(o);
         });
         return new Engine(builder.Build(), handlers, completions);
     }

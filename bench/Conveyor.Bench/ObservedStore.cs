@@ -46,6 +46,8 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<IReadOnlyList<JobEvent>> JobEventsListAsync(JobEventsListParams parameters, CancellationToken cancellationToken) => inner.JobEventsListAsync(parameters, cancellationToken);
     public Task QueueSetPausedAsync(QueueSetPausedParams parameters, CancellationToken cancellationToken) => inner.QueueSetPausedAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<QueueInfo>> QueuesListAsync(CancellationToken cancellationToken) => inner.QueuesListAsync(cancellationToken);
+
+    public Task<IReadOnlyList<LimitKeyStatus>> LimitsListAsync(LimitsListParams parameters, CancellationToken cancellationToken) => inner.LimitsListAsync(parameters, cancellationToken);
     public Task<JobStats> StatsGetAsync(StatsGetParams parameters, CancellationToken cancellationToken) => inner.StatsGetAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<FeedEvent>> EventsFeedAsync(EventsFeedParams parameters, CancellationToken cancellationToken) => inner.EventsFeedAsync(parameters, cancellationToken);
     public Task<long> EventsLatestIdAsync(CancellationToken cancellationToken) => inner.EventsLatestIdAsync(cancellationToken);

@@ -71,6 +71,7 @@ public static class ConveyorCli
         root.Subcommands.Add(DlqCommands.Create(cli));
         root.Subcommands.Add(QueuesCommands.Create(cli));
         root.Subcommands.Add(SchedulesCommands.Create(cli));
+        root.Subcommands.Add(LimitsCommands.Create(cli));
         root.Subcommands.Add(StatsCommand.Create(cli));
         foreach (var command in InteractionCommands.Create(cli))
             root.Subcommands.Add(command);

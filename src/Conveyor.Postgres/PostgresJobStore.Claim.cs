@@ -17,8 +17,11 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
         var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
+        var limits = parameters.Limits is { Count: > 0 } l ? l : null;
         var (claimed, ready, completed) = await RetryDeadlocksAsync(async () =>
         {
+            if (limits is not null)
+                return await ClaimLimitedAsync(parameters, limits, cancellationToken);
             await using var connection = await OpenAsync(cancellationToken);
             await using var batch = new NpgsqlBatch(connection);
             if (finished is not null)
@@ -45,24 +48,7 @@ public sealed partial class PostgresJobStore
             }
             var claimed = new List<ClaimedJob>();
             while (await r.ReadAsync(cancellationToken))
-            {
-                claimed.Add(new ClaimedJob
-                {
-                    Id = r.GetInt64(0),
-                    Kind = r.GetString(1),
-                    Queue = r.GetString(2),
-                    Priority = (JobPriority)r.GetInt16(3),
-                    Payload = r.GetString(4),
-                    Attempt = r.GetInt32(5),
-                    MaxAttempts = r.GetInt32(6),
-                    LeaseToken = r.GetInt64(7),
-                    LeaseExpiresAt = r.GetFieldValue<DateTimeOffset>(8),
-                    ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
-                    Principal = Principal(r, 10),
-                    CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
-                    TraceParent = r.IsDBNull(14) ? null : r.GetString(14),
-                });
-            }
+                claimed.Add(ReadClaimed(r));
             return (claimed, ready, completed);
         });
         // After the commit, as JobsCompleteAsync does: a completion that made a job ready again (a retry) wakes its queue.
@@ -125,6 +111,24 @@ public sealed partial class PostgresJobStore
         log.Parameters.AddWithValue("token", parameters.Lease.LeaseToken);
         return EventsAppendedIf((long)(await log.ExecuteScalarAsync(cancellationToken))! == 1);
     }
+
+    /// <summary>One row of a claim's result (JobsClaim and LimitedClaimUpdate return the same columns).</summary>
+    private static ClaimedJob ReadClaimed(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Kind = r.GetString(1),
+        Queue = r.GetString(2),
+        Priority = (JobPriority)r.GetInt16(3),
+        Payload = r.GetString(4),
+        Attempt = r.GetInt32(5),
+        MaxAttempts = r.GetInt32(6),
+        LeaseToken = r.GetInt64(7),
+        LeaseExpiresAt = r.GetFieldValue<DateTimeOffset>(8),
+        ConcurrencyKey = r.IsDBNull(9) ? null : r.GetString(9),
+        Principal = Principal(r, 10),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
+        TraceParent = r.IsDBNull(14) ? null : r.GetString(14),
+    };
 
     /// <summary>A text parameter that may be null.</summary>
     private static NpgsqlParameter Text(string name, string? value) =>

@@ -308,6 +308,8 @@ public sealed partial class PostgresJobStore
         p.AddWithValue("tags", rows.Select(j => JsonSerializer.Serialize(j.Tags)).ToArray());
         p.AddWithValue("trace_parents", rows.Select(j => j.TraceParent).ToArray());
         p.AddWithValue("unique_keys", rows.Select(j => j.UniqueKey).ToArray());
+        p.AddWithValue("limit_names", rows.Select(j => j.LimitName).ToArray());
+        p.AddWithValue("limit_keys", rows.Select(j => j.LimitKey).ToArray());
         await using var r = await insert.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {

@@ -29,6 +29,7 @@ public static class ConveyorEndpointRouteBuilderExtensions
         JobEndpoints.Map(v1);
         QueueEndpoints.Map(v1);
         ScheduleEndpoints.Map(v1);
+        LimitEndpoints.Map(v1);
         EventEndpoints.Map(v1);
         InteractionEndpoints.Map(v1);
         KeyEndpoints.Map(v1);

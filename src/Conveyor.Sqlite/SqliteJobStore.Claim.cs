@@ -18,13 +18,17 @@ public sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
         var completions = parameters.CompleteFirst is { Count: > 0 } finished ? CompletionItems(finished) : null;
+        var limits = parameters.Limits is { Count: > 0 } l ? l : null;
         var (claimed, wake) = await WriteAsync(now =>
         {
             // The finished attempts and the claim that refills their slots share one transaction and one commit.
             var wake = completions is null ? null : Complete(completions, now).Wake;
-            return (Claim(parameters, now), wake);
+            if (limits is null)
+                return (Claim(parameters, now), wake);
+            wake ??= [];
+            return (ClaimLimited(parameters, limits, now, wake), wake);
         }, cancellationToken);
-        if (wake is not null)
+        if (wake is { Count: > 0 })
             Publish(wake);
         return claimed;
     }
@@ -38,6 +42,12 @@ public sealed partial class SqliteJobStore
         var leaseUntil = now + Micros.From(parameters.LeaseDuration);
         claim.Parameters.AddWithValue("@lease_until", leaseUntil);
         claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
+        return ReadClaimed(claim, parameters, leaseUntil, now);
+    }
+
+    /// <summary>Runs a claim update whose RETURNING has ClaimUpdate's shape, writes the started events, sorts in claim order.</summary>
+    private List<ClaimedJob> ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil, long now)
+    {
         var claimed = new List<ClaimedJob>();
         using (var r = claim.ExecuteReader())
         {

@@ -56,6 +56,8 @@ public sealed partial class SqliteJobStore
             p.AddWithValue("@tags", JsonSerializer.Serialize(job.Tags));
             p.AddWithValue("@trace_parent", (object?)job.TraceParent ?? DBNull.Value);
             p.AddWithValue("@unique_key", (object?)job.UniqueKey ?? DBNull.Value);
+            p.AddWithValue("@limit_name", (object?)job.LimitName ?? DBNull.Value);
+            p.AddWithValue("@limit_key", (object?)job.LimitKey ?? DBNull.Value);
             p.AddWithValue("@now", now);
             var id = (long)insert.ExecuteScalar()!;
             AddEvent(enqueued, id, now, JobEventKind.Enqueued, job.Principal.User, null);

@@ -68,6 +68,8 @@ public sealed class CliServer : IAsyncLifetime
             o.AddQueue("dlq");
             o.AddQueue("gated");
             o.AddQueue("bounded", q => q.MaxWaiting = 5);
+            o.AddQueue("throttled");
+            o.AddLimit("one-at-a-time", l => { l.ForQueue("throttled"); l.MaxRunning = 1; });
             o.AddJob<Echo, EchoHandler>("test.echo");
             o.AddJob<Phases, PhasesHandler>("test.phases");
             o.AddJob<Hold, HoldHandler>("test.hold");

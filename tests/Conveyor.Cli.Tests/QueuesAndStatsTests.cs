@@ -54,4 +54,22 @@ public sealed class QueuesAndStatsTests(CliServer server) : IClassFixture<CliSer
         (await server.RunAsync(["queues", "ls"], submitter)).AssertError(ExitCodes.Unauthorized, "conveyor: not allowed: queues are visible to operator and admin keys (403)");
         (await server.RunAsync(["stats"], submitter)).AssertSuccess();
     }
+
+    [Fact]
+    public async Task Limits_ls_shows_each_limit_with_its_running_and_waiting_jobs()
+    {
+        var first = await server.EnqueueAsync("test.hold", """{"gate":"one"}""", "--queue", "throttled");
+        var second = await server.EnqueueAsync("test.hold", """{"gate":"two"}""", "--queue", "throttled");
+        await server.WaitForStateAsync(first, "running");
+
+        var table = (await server.RunAsync("limits", "ls")).AssertSuccess();
+
+        Assert.Equal(["LIMIT", "GOVERNS", "MAX", "RUNNING", "RATE", "PARTITION", "KEY", "RUNNING", "WAITING", "STARTS"],
+            table.OutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["one-at-a-time", "queue", "throttled", "1", "-", "none", "-", "1", "1", "0"], table.OutLines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var json = (await server.RunAsync("limits", "ls", "--json")).AssertSuccess().Json();
+        var limit = Assert.Single(json.GetProperty("limits").EnumerateArray());
+        Assert.Equal(("one-at-a-time", "throttled", 1L), (limit.GetProperty("name").GetString(), limit.GetProperty("queue").GetString(), limit.GetProperty("waiting").GetInt64()));
+        Assert.Equal("pending", (await server.WaitForStateAsync(second, "pending")).GetProperty("state").GetString());
+    }
 }

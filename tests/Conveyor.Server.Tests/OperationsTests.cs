@@ -20,7 +20,7 @@ public sealed class OperationsTests : IAsyncLifetime
         var paths = (await response.JsonAsync()).GetProperty("paths");
         string[] expected = ["/v1/jobs", "/v1/jobs/batch", "/v1/jobs/{id}", "/v1/jobs/{id}/history", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/requeue",
             "/v1/jobs/{id}/stream", "/v1/dlq", "/v1/dlq/requeue", "/v1/queues", "/v1/queues/{name}/pause", "/v1/queues/{name}/resume",
-            "/v1/stats", "/v1/events", "/v1/stream", "/v1/keys", "/v1/keys/{id}", "/v1/interactions", "/v1/interactions/{id}",
+            "/v1/stats", "/v1/limits", "/v1/events", "/v1/stream", "/v1/keys", "/v1/keys/{id}", "/v1/interactions", "/v1/interactions/{id}",
             "/v1/interactions/{id}/answer", "/v1/schedules", "/v1/schedules/{name}", "/v1/schedules/{name}/pause",
             "/v1/schedules/{name}/resume", "/v1/schedules/{name}/trigger"];
         foreach (var path in expected)

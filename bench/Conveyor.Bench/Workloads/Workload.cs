@@ -10,6 +10,7 @@ internal static class Workload
     public const string EnqueueBatch = "enqueue_batch";
     public const string Drain = "drain";
     public const string DrainKeyed = "drain_keyed";
+    public const string DrainThrottled = "drain_throttled";
     public const string Latency = "latency";
     public const string DrainProcs = "drain_procs";
     public const string LatencyProcs = "latency_procs";
@@ -17,10 +18,10 @@ internal static class Workload
     public const string IdleQps = "idle_qps";
 
     /// <summary>Every workload, in the order they run.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, Latency, DrainProcs, LatencyProcs, Backlog, IdleQps];
+    public static IReadOnlyList<string> Names { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, DrainThrottled, Latency, DrainProcs, LatencyProcs, Backlog, IdleQps];
 
     /// <summary>The workloads of every store; the rest need worker processes sharing a server store.</summary>
-    public static IReadOnlyList<string> Common { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, Latency];
+    public static IReadOnlyList<string> Common { get; } = [Enqueue, EnqueueBatch, Drain, DrainKeyed, DrainThrottled, Latency];
 
     public const string NoopKind = "bench.noop";
 
@@ -28,7 +29,7 @@ internal static class Workload
     public const int EnqueueBatchSize = 1_000;
     public const int RawClaimBatch = 100;
 
-    /// <summary>Concurrency keys of <c>drain_keyed</c>: job i has key i % 1000.</summary>
+    /// <summary>Concurrency keys of <c>drain_keyed</c> (job i has key i % 1000), and tenants of <c>drain_throttled</c>.</summary>
     public const int Keys = 1_000;
 
     /// <summary>The payload the engine stores for <c>new NoopJob(i)</c> (web JSON defaults); the raw paths store the same text.</summary>
@@ -38,8 +39,9 @@ internal static class Workload
     {
         Enqueue => new EnqueueWorkload(store, batched: false),
         EnqueueBatch => new EnqueueWorkload(store, batched: true),
-        Drain => new DrainWorkload(store, args.Workers, keyed: false),
-        DrainKeyed => new DrainWorkload(store, args.Workers, keyed: true),
+        Drain => new DrainWorkload(store, args.Workers, DrainKind.Plain),
+        DrainKeyed => new DrainWorkload(store, args.Workers, DrainKind.Keyed),
+        DrainThrottled => new DrainWorkload(store, args.Workers, DrainKind.Throttled),
         Latency => new LatencyWorkload(store, args.Samples, args.LatencyWarmup),
         DrainProcs => new DrainProcsWorkload(Postgres(store), args.Workers, args.Processes),
         LatencyProcs => new LatencyProcsWorkload(Postgres(store), args.Samples, args.LatencyWarmup),

@@ -34,6 +34,13 @@ internal sealed record QueueModel(string Name, long Pending, long Scheduled, lon
 
 internal sealed record QueueListModel(IReadOnlyList<QueueModel> Queues);
 
+internal sealed record LimitKeyModel(string Key, string? Partition, int Running, int Waiting, int StartsInWindow);
+
+internal sealed record LimitModel(string Name, string? Type, string? Queue, int? MaxRunning, int? RateCount, double? RatePeriodSeconds,
+    string Partition, string? PayloadProperty, IReadOnlyList<LimitKeyModel> Keys);
+
+internal sealed record LimitListModel(IReadOnlyList<LimitModel> Limits);
+
 internal sealed record DurationModel(long Count, double? AverageSeconds, double? P95Seconds);
 
 internal sealed record TypeStatsModel(string Type, IReadOnlyDictionary<string, long> States, DurationModel Durations);

@@ -68,18 +68,19 @@ WITH input AS MATERIALIZED (
     FROM unnest(@kinds::text[], @queues::text[], @priorities::integer[], @payloads::text[], @run_ats::timestamptz[],
                 @delays::interval[], @max_attempts::integer[], @concurrency_keys::text[], @concurrency_limits::integer[],
                 @tenants::text[], @idempotency_keys::text[], @users::text[], @roles::text[], @tags::text[],
-                @trace_parents::text[], @unique_keys::text[])
+                @trace_parents::text[], @unique_keys::text[], @limit_names::text[], @limit_keys::text[])
          WITH ORDINALITY AS x(kind, queue, priority, payload, run_at, delay, max_attempts, concurrency_key,
-                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, trace_parent, unique_key, ord)
+                              concurrency_limit, tenant, idempotency_key, user_id, roles, tags, trace_parent, unique_key,
+                              limit_name, limit_key, ord)
 ),
 inserted AS (
     INSERT INTO {schema}.jobs (id, kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                                concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                               trace_parent, created_at, updated_at, unique_key)
+                               trace_parent, created_at, updated_at, unique_key, limit_name, limit_key)
     SELECT id, kind, queue, 1, priority, payload, coalesce(run_at, {now} + delay), coalesce(run_at, {now} + delay),
            max_attempts, concurrency_key, concurrency_limit, tenant, idempotency_key, user_id,
            ARRAY(SELECT jsonb_array_elements_text(roles::jsonb)), ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)),
-           trace_parent, {now}, {now}, unique_key
+           trace_parent, {now}, {now}, unique_key, limit_name, limit_key
     FROM input ORDER BY ord
     ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, queue, run_at, user_id
@@ -138,6 +139,99 @@ started AS (
 SELECT id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
        concurrency_key, tenant, user_id, roles, created_at, trace_parent
 FROM claimed ORDER BY priority, id;
+
+-- name: LimitedCandidates
+-- The limited claim's next chunk of candidates after the keyset @after_*, in claim order, with the fast path's queue,
+-- pause and concurrency-key rules, read without row locks (the update re-checks state = 1). For each job of a
+-- configured limit (@limit_names) it takes the limit key's transaction-scoped advisory lock, without waiting: false
+-- means another claimer holds the key now, so this claim passes its jobs over. Taken here, before LimitCounts runs,
+-- the lock makes that later statement's snapshot see every claim of the key committed by the previous holder.
+SELECT j.id, j.priority, j.run_at, j.limit_name, j.limit_key,
+       CASE WHEN j.limit_name = ANY(@limit_names)
+            THEN pg_try_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:limit:' || j.limit_key, 0))
+            ELSE true END
+FROM {schema}.jobs AS j
+WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
+  AND (j.priority, j.run_at, j.id) > (@after_priority, @after_run_at, @after_id)
+  AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
+  AND CASE
+        WHEN j.concurrency_key IS NULL THEN true
+        WHEN (SELECT count(*) FROM {schema}.jobs AS k
+              WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
+           + (SELECT count(*) FROM (SELECT 1 FROM {schema}.jobs AS k
+                                    WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL
+                                      AND k.state = 1 AND (k.first_run_at, k.id) < (j.first_run_at, j.id)
+                                    LIMIT j.concurrency_limit) AS ahead)
+           >= j.concurrency_limit THEN false
+        ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
+      END
+ORDER BY j.priority, j.run_at, j.id
+LIMIT @limit;
+
+-- name: LimitCounts
+-- Per locked key (@keys with the rate period of its limit in @periods, null without a rate): running jobs, starts
+-- inside the window (started_at > now - period) and the oldest of them, and now. First drops those keys' starts that
+-- left the window, so each key keeps at most a window's worth (only keys this claim holds the lock of).
+WITH pruned AS (
+    DELETE FROM {schema}.limit_starts AS s
+    USING unnest(@keys::text[], @periods::interval[]) AS k(key, period)
+    WHERE s.limit_key = k.key AND s.started_at <= {now} - k.period
+)
+SELECT k.key,
+       (SELECT count(*) FROM {schema}.jobs WHERE limit_key = k.key AND state = 2 AND limit_key IS NOT NULL)::integer,
+       (SELECT count(*) FROM {schema}.limit_starts WHERE limit_key = k.key AND started_at > {now} - k.period)::integer,
+       (SELECT min(started_at) FROM {schema}.limit_starts WHERE limit_key = k.key AND started_at > {now} - k.period),
+       {now}
+FROM unnest(@keys::text[], @periods::interval[]) AS k(key, period);
+
+-- name: LimitedClaimUpdate
+-- The admitted ids, re-checked as pending (a candidate read without a lock may have been claimed since), with the
+-- fast path's update, started events and result shape; a start row for each claimed job whose key is rate limited
+-- (@rated_keys), stamped with its start. The re-check is written "state + 0 = 1" so that the planner cannot answer
+-- it from jobs_claim (whose predicate is state = 1): on a table without statistics it then reads that whole index on
+-- every claim instead of looking the ids up by primary key (the pitfall JobsClaim's comment describes).
+WITH claimed AS (
+    UPDATE {schema}.jobs SET
+        state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = {now} + @lease,
+        worker_id = @worker, cancel_requested = false, started_at = {now}, updated_at = {now}
+    WHERE id = ANY(@ids) AND state + 0 = 1
+    RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
+              concurrency_key, tenant, user_id, roles, created_at, trace_parent, limit_key
+),
+started AS (
+    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor)
+    SELECT id, {now}, 1, attempt, @worker FROM claimed ORDER BY id
+),
+starts AS (
+    INSERT INTO {schema}.limit_starts (limit_key, started_at)
+    SELECT limit_key, {now} FROM claimed WHERE limit_key = ANY(@rated_keys)
+)
+SELECT id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
+       concurrency_key, tenant, user_id, roles, created_at, trace_parent
+FROM claimed ORDER BY priority, id;
+
+-- name: LimitsList
+-- Per key of the limits @names (rate periods in @periods, null without a rate): running jobs, ready jobs (pending
+-- and due) and starts inside the window.
+WITH l AS (SELECT * FROM unnest(@names::text[], @periods::interval[]) AS l(name, period)),
+counts AS (
+    SELECT j.limit_name AS name, j.limit_key AS key, count(*) AS running, 0::bigint AS waiting, 0::bigint AS starts
+    FROM {schema}.jobs AS j WHERE j.state = 2 AND j.limit_key IS NOT NULL AND j.limit_name IN (SELECT name FROM l)
+    GROUP BY j.limit_name, j.limit_key
+    UNION ALL
+    SELECT j.limit_name, j.limit_key, 0, count(*), 0
+    FROM {schema}.jobs AS j WHERE j.state = 1 AND j.limit_key IS NOT NULL AND j.limit_name IN (SELECT name FROM l) AND j.run_at <= {now}
+    GROUP BY j.limit_name, j.limit_key
+    UNION ALL
+    SELECT l.name, s.limit_key, 0, 0, count(*)
+    FROM l JOIN {schema}.limit_starts AS s
+      ON (s.limit_key = l.name OR s.limit_key LIKE replace(replace(replace(l.name, '\', '\\'), '%', '\%'), '_', '\_') || ':%')
+     AND s.started_at > {now} - l.period
+    GROUP BY l.name, s.limit_key
+)
+SELECT name, key, sum(running)::integer, sum(waiting)::integer, sum(starts)::integer
+FROM counts GROUP BY name, key
+ORDER BY name COLLATE "C", key COLLATE "C";
 
 -- name: JobsHeartbeat
 -- Rows are locked in id order, as JobsComplete does, so a heartbeat and a completion batch never deadlock.

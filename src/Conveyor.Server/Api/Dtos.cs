@@ -120,6 +120,21 @@ internal sealed record KeyListDto(IReadOnlyList<KeyDto> Keys);
 
 internal sealed record QueueListDto(IReadOnlyList<QueueDto> Queues);
 
+internal sealed record LimitKeyDto(string Key, string? Partition, int Running, int Waiting, int StartsInWindow);
+
+internal sealed record LimitDto(string Name, string? Type, string? Queue, int? MaxRunning, int? RateCount, double? RatePeriodSeconds,
+    string Partition, string? PayloadProperty, long Running, long Waiting, IReadOnlyList<LimitKeyDto> Keys)
+{
+    public static LimitDto From(LimitInfo l, IEnumerable<Storage.LimitKeyStatus> visible)
+    {
+        var keys = visible.Select(k => new LimitKeyDto(k.Key, k.Partition, k.Running, k.Waiting, k.StartsInWindow)).ToList();
+        return new(l.Name, l.JobType, l.Queue, l.MaxRunning, l.RateCount, l.RatePeriod?.TotalSeconds,
+            l.Partition.ToString().ToLowerInvariant(), l.PayloadProperty, keys.Sum(k => (long)k.Running), keys.Sum(k => (long)k.Waiting), keys);
+    }
+}
+
+internal sealed record LimitListDto(IReadOnlyList<LimitDto> Limits);
+
 internal sealed record TimeoutPolicyDto(string Action, JsonElement? DefaultAnswer, int MaxReAsks);
 
 internal sealed record InteractionDto(

@@ -19,6 +19,7 @@ internal sealed class StoreGauges : BackgroundService
     private readonly ILogger<StoreGauges> _logger;
     private readonly Meter _meter;
     private volatile IReadOnlyList<QueueInfo> _queues = [];
+    private volatile IReadOnlyList<LimitInfo> _limits = [];
 
     public StoreGauges(IJobClient client, IOptions<ConveyorServerOptions> options, IOptions<ConveyorOptions> conveyor, TimeProvider time, ILogger<StoreGauges> logger,
         IMeterFactory meters)
@@ -40,10 +41,15 @@ internal sealed class StoreGauges : BackgroundService
             .Select(q => new Measurement<long>(q.MaxWaiting!.Value, new KeyValuePair<string, object?>("queue", q.Name))).ToArray();
         _meter.CreateObservableGauge("conveyor.queue.max_waiting", () => bounds, "{job}",
             "The queue's bound (MaxWaiting) as this process is configured: at this many waiting jobs submissions are refused. Absent for unbounded queues.");
+        _meter.CreateObservableGauge("conveyor.limit.waiting", () => PerLimit(l => l.Waiting), "{job}", "Jobs of the limit ready to run that have not started (waiting on the limit or a free worker).");
+        _meter.CreateObservableGauge("conveyor.limit.running", () => PerLimit(l => l.Keys.Sum(k => (long)k.Running)), "{job}", "Jobs of the limit running, over all its keys.");
     }
 
     private IEnumerable<Measurement<long>> PerQueue(Func<QueueInfo, long> value) =>
         _queues.Select(q => new Measurement<long>(value(q), new KeyValuePair<string, object?>("queue", q.Name)));
+
+    private IEnumerable<Measurement<long>> PerLimit(Func<LimitInfo, long> value) =>
+        _limits.Select(l => new Measurement<long>(value(l), new KeyValuePair<string, object?>("limit", l.Name)));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,6 +62,7 @@ internal sealed class StoreGauges : BackgroundService
                 {
                     // One read of partial indexes per refresh: finished jobs are never counted here.
                     _queues = await _client.ListQueuesAsync(stoppingToken);
+                    _limits = await _client.ListLimitsAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

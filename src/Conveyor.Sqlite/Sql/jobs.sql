@@ -26,10 +26,10 @@ SELECT count(*) FROM jobs WHERE tenant = @tenant AND state = 1;
 -- name: JobInsert
 INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                  trace_parent, created_at, updated_at, unique_key)
+                  trace_parent, created_at, updated_at, unique_key, limit_name, limit_key)
 VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
         @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
-        @trace_parent, @now, @now, @unique_key)
+        @trace_parent, @now, @now, @unique_key, @limit_name, @limit_key)
 RETURNING id;
 
 -- name: EventInsert
@@ -72,6 +72,69 @@ WHERE id IN (SELECT id FROM ready ORDER BY priority, run_at, id LIMIT CAST(@limi
 -- Only what the caller cannot know: the queue is @queue and the lease ends at @lease_until.
 RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concurrency_key, tenant, user_id, roles,
           created_at, trace_parent;
+
+-- name: LimitedCandidatesTail
+-- Follows "WITH ready AS (<the four ClaimCandidates blocks, each also after the keyset @after_*>)": the next chunk of
+-- the claim's candidates in claim order, none while the queue is paused. With each its limit key and, for a keyed
+-- job, that key's running jobs and its starts inside the window of its limit (@windows: a JSON object of limit name
+-- to window start, now minus the rate period; a limit without a rate is absent, so no start counts) and the oldest
+-- of them: the counts the limited claim admits against, read in the same statement instead of another.
+SELECT r.id, r.priority, r.run_at, j.limit_name, j.limit_key,
+       CASE WHEN j.limit_key IS NULL THEN 0
+            ELSE (SELECT count(*) FROM jobs AS k WHERE k.limit_key = j.limit_key AND k.state = 2 AND k.limit_key IS NOT NULL) END,
+       CASE WHEN j.limit_key IS NULL THEN 0
+            ELSE (SELECT count(*) FROM limit_starts AS s
+                  WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END,
+       CASE WHEN j.limit_key IS NULL THEN NULL
+            ELSE (SELECT min(s.started_at) FROM limit_starts AS s
+                  WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END
+FROM ready AS r JOIN jobs AS j ON j.id = r.id
+WHERE NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+ORDER BY r.priority, r.run_at, r.id
+LIMIT CAST(@limit AS INTEGER);
+
+-- name: LimitedClaimUpdate
+-- The admitted ids (JSON array @ids), read in this same write transaction, so still pending; same RETURNING as
+-- ClaimUpdate, plus the limit key.
+UPDATE jobs
+SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = @lease_until,
+    worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now
+WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 1
+RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concurrency_key, tenant, user_id, roles,
+          created_at, trace_parent;
+
+-- name: LimitStartsInsert
+-- One start row per element of the JSON array of keys @keys.
+INSERT INTO limit_starts (limit_key, started_at) SELECT value, @now FROM json_each(@keys);
+
+-- name: LimitStartsPrune
+-- @keys: JSON array of [key, window start] pairs; drops the starts of those keys that left their window.
+DELETE FROM limit_starts
+WHERE rowid IN (SELECT s.rowid FROM json_each(@keys) AS k JOIN limit_starts AS s ON s.limit_key = k.value ->> 0
+                WHERE s.started_at <= k.value ->> 1);
+
+-- name: LimitsList
+-- @limits: JSON array of [name, window start] pairs. Per key of those limits: running jobs, ready jobs (pending and
+-- due) and starts inside the window.
+SELECT c.name, c.key, sum(c.running), sum(c.waiting), sum(c.starts)
+FROM (
+    SELECT j.limit_name AS name, j.limit_key AS key, count(*) AS running, 0 AS waiting, 0 AS starts
+    FROM json_each(@limits) AS l JOIN jobs AS j ON j.limit_name = l.value ->> 0 AND j.state = 2 AND j.limit_key IS NOT NULL
+    GROUP BY j.limit_name, j.limit_key
+    UNION ALL
+    SELECT j.limit_name, j.limit_key, 0, count(*), 0
+    FROM json_each(@limits) AS l JOIN jobs AS j ON j.limit_name = l.value ->> 0 AND j.state = 1 AND j.limit_key IS NOT NULL
+    WHERE j.run_at <= @now
+    GROUP BY j.limit_name, j.limit_key
+    UNION ALL
+    SELECT l.value ->> 0, s.limit_key, 0, 0, count(*)
+    FROM json_each(@limits) AS l JOIN limit_starts AS s
+      ON s.limit_key >= l.value ->> 0 AND s.limit_key < (l.value ->> 0) || ';' AND s.started_at > l.value ->> 1
+    WHERE s.limit_key = l.value ->> 0 OR substr(s.limit_key, 1, length(l.value ->> 0) + 1) = (l.value ->> 0) || ':'
+    GROUP BY l.value ->> 0, s.limit_key
+) AS c
+GROUP BY c.name, c.key
+ORDER BY c.name, c.key;
 
 -- name: JobsHeartbeat
 -- @leases is a JSON array of [id, token] pairs.

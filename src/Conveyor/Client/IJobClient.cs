@@ -54,6 +54,9 @@ public interface IJobClient
     /// </summary>
     Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Every configured limit, ordered by name, with the running and ready jobs and window starts of each of its keys.</summary>
+    Task<IReadOnlyList<LimitInfo>> ListLimitsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Pauses a queue (it keeps accepting jobs, none is claimed) or resumes it; <paramref name="actor"/> is kept with the queue.</summary>
     /// <exception cref="JobValidationException">The queue is neither configured nor known to the store.</exception>
     Task SetQueuePausedAsync(string queue, bool paused, string? actor = null, CancellationToken cancellationToken = default);

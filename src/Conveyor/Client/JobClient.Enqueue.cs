@@ -147,10 +147,13 @@ internal sealed partial class JobClient
         if (tags.Count > MaxTags || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 64))
             throw new JobValidationException(at + "tags", $"at most {MaxTags} tags of 1 to 64 characters each.");
 
+        var queue = _router.Resolve(type, o.Queue, at + "queue");
+        var principal = o.Principal ?? JobPrincipal.System;
+        var (limitName, limitKey) = _limits.For(type, queue, payload, principal, at + "payload");
         return new NewJob
         {
             Kind = type.Kind,
-            Queue = _router.Resolve(type, o.Queue, at + "queue"),
+            Queue = queue,
             Priority = o.Priority ?? type.Priority,
             Payload = payload,
             RunAt = o.RunAt,
@@ -161,9 +164,11 @@ internal sealed partial class JobClient
             IdempotencyKey = o.IdempotencyKey,
             UniqueKey = UniqueKey.For(type, payload, at),
             UniquePeriod = type.UniquePeriod,
-            Principal = o.Principal ?? JobPrincipal.System,
+            Principal = principal,
             Tags = tags,
             TraceParent = JobTracing.CurrentTraceParent(),
+            LimitName = limitName,
+            LimitKey = limitKey,
         };
     }
 

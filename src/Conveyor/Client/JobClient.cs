@@ -19,6 +19,7 @@ internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
     private readonly TenantBound? _tenantBound;
     private readonly ScheduleJobs _schedules;
     private readonly TimeProvider _time;
+    private readonly JobLimits _limits;
 
     public JobClient(StoreAccessor store, IOptions<ConveyorOptions> options, TimeProvider time)
     {
@@ -27,6 +28,7 @@ internal sealed partial class JobClient : IJobClient, IEnqueuePipeline
         _time = time;
         _router = new JobRouter(_options);
         _schedules = new ScheduleJobs(_options, _router);
+        _limits = new JobLimits(_options);
         _bounds = _options.Queues.Values
             .Where(q => q.MaxWaiting is not null)
             .ToDictionary(q => q.Name, q => new QueueBound(q.MaxWaiting!.Value, q.RetryAfterWhenFull), StringComparer.Ordinal);

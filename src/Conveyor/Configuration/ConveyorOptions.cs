@@ -18,6 +18,7 @@ public sealed class ConveyorOptions
     private readonly List<(string Pattern, string Queue)> _routes = [];
     private readonly Dictionary<string, int?> _tenantMaxWaiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RecurringJob> _recurring = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LimitOptions> _limits = new(StringComparer.Ordinal);
 
     /// <summary>Creates the options with the default queue.</summary>
     public ConveyorOptions() => AddQueue(DefaultQueueName);
@@ -120,6 +121,8 @@ public sealed class ConveyorOptions
 
     /// <summary>The recurring schedules defined in code, by name.</summary>
     internal IReadOnlyDictionary<string, RecurringJob> Recurring => _recurring;
+    /// <summary>The configured limits (cluster-wide throttles), by name.</summary>
+    public IReadOnlyDictionary<string, LimitOptions> Limits => _limits;
 
     /// <summary>The routing rules, in the order they are tried.</summary>
     public IReadOnlyList<(string Pattern, string Queue)> Routes => _routes;
@@ -164,6 +167,21 @@ public sealed class ConveyorOptions
         var type = new JobTypeOptions(kind, typeof(TPayload), typeof(THandler), DefaultRetry.Clone());
         configure?.Invoke(type);
         _jobTypes[kind] = type;
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a limit (a cluster-wide throttle), or configures an existing one: call
+    /// <see cref="LimitOptions.ForJobType"/> or <see cref="LimitOptions.ForQueue"/>, and set
+    /// <see cref="LimitOptions.MaxRunning"/> and/or <see cref="LimitOptions.Rate"/>. Checked at start-up.
+    /// </summary>
+    public ConveyorOptions AddLimit(string name, Action<LimitOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (!_limits.TryGetValue(name, out var limit))
+            _limits[name] = limit = new LimitOptions(name);
+        configure(limit);
         return this;
     }
 

@@ -96,6 +96,8 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
 
         foreach (var p in RecurringProblems(o))
             yield return p;
+        foreach (var p in LimitProblems(o))
+            yield return p;
 
         for (var i = 0; i < o.Routes.Count; i++)
         {
@@ -173,6 +175,44 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
         {
             return null;
+        }
+    }
+
+    private static IEnumerable<string> LimitProblems(ConveyorOptions o)
+    {
+        var byType = new Dictionary<string, string>(StringComparer.Ordinal);
+        var byQueue = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var l in o.Limits.Values)
+        {
+            var at = $"Limits[{l.Name}]";
+            if (!QueueNamePattern().IsMatch(l.Name))
+                yield return $"{at}: the name must be 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit.";
+            if ((l.JobType is null) == (l.Queue is null))
+                yield return $"{at}: call exactly one of ForJobType(\"kind\") or ForQueue(\"queue\").";
+            if (l.JobType is { } kind)
+            {
+                if (!o.JobTypes.ContainsKey(kind))
+                    yield return $"{at}.JobType: job type '{kind}' is not registered; register it with o.AddJob<TPayload, THandler>(\"{kind}\").";
+                if (!byType.TryAdd(kind, l.Name))
+                    yield return $"{at}.JobType: job type '{kind}' already has limit '{byType[kind]}'; a job is governed by one limit.";
+            }
+            if (l.Queue is { } queue)
+            {
+                if (!o.Queues.ContainsKey(queue))
+                    yield return $"{at}.Queue: queue '{queue}' is not configured; add it with o.AddQueue(\"{queue}\").";
+                if (!byQueue.TryAdd(queue, l.Name))
+                    yield return $"{at}.Queue: queue '{queue}' already has limit '{byQueue[queue]}'; a job is governed by one limit.";
+            }
+            if (l.MaxRunning is null && l.RateCount is null)
+                yield return $"{at}: set MaxRunning or call Rate(count, period); a limit without either limits nothing.";
+            if (l.MaxRunning is < 1)
+                yield return $"{at}.MaxRunning: must be at least 1 when set (is {l.MaxRunning}).";
+            if (l.RateCount is < 1)
+                yield return $"{at}.RateCount: must be at least 1 (is {l.RateCount}).";
+            if (l.RatePeriod is { } period && period <= TimeSpan.Zero)
+                yield return $"{at}.RatePeriod: must be greater than zero (is {period}).";
+            if (l.Partition == LimitPartition.Payload && string.IsNullOrWhiteSpace(l.PayloadProperty))
+                yield return $"{at}.PayloadProperty: must name a top-level payload property.";
         }
     }
 

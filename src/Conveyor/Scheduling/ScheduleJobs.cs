@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Conveyor.Client;
 using Conveyor.Routing;
 using Conveyor.Storage;
 
@@ -13,6 +14,8 @@ namespace Conveyor.Scheduling;
 /// </summary>
 internal sealed partial class ScheduleJobs(ConveyorOptions options, JobRouter router)
 {
+    private readonly JobLimits _limits = new(options);
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
     private static partial Regex NamePattern();
 
@@ -47,16 +50,20 @@ internal sealed partial class ScheduleJobs(ConveyorOptions options, JobRouter ro
         if (definition.Priority is { } priority && !Enum.IsDefined(priority))
             throw new JobValidationException("priority", $"unknown priority {(int)priority}; use critical, high, normal or low.");
         var queued = definition.Overlap == OverlapPolicy.Queue;
+        var queue = router.Resolve(type, definition.Queue, "queue");
+        var (limitName, limitKey) = _limits.For(type, queue, definition.Payload, JobPrincipal.System, "payload");
         return new NewJob
         {
             Kind = type.Kind,
-            Queue = router.Resolve(type, definition.Queue, "queue"),
+            Queue = queue,
             Priority = definition.Priority ?? type.Priority,
             Payload = definition.Payload,
             MaxAttempts = type.Retry.MaxAttempts,
             ConcurrencyKey = queued ? ConcurrencyKey(definition.Name) : null,
             ConcurrencyLimit = queued ? 1 : type.ConcurrencyLimit,
             Principal = JobPrincipal.System,
+            LimitName = limitName,
+            LimitKey = limitKey,
         };
     }
 

@@ -102,6 +102,13 @@ public interface IJobStore : IAsyncDisposable
     Task<IReadOnlyList<QueueInfo>> QueuesListAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Reports, for every key of the given limits that has running jobs, ready jobs (pending and due by the store's
+    /// now) or starts in the limit's current rate window: those three counts. Keys of limits not given are left out.
+    /// Ordered by limit, then key. Read-only; counts are a consistent snapshot on stores that offer one.
+    /// </summary>
+    Task<IReadOnlyList<LimitKeyStatus>> LimitsListAsync(LimitsListParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Counts jobs by state (scheduled told apart from pending by the store's now) overall and per kind, counts
     /// stuck jobs (running with an expired lease), and measures the run time (finished_at minus started_at) of jobs
     /// that succeeded within <see cref="StatsGetParams.DurationWindow"/>: mean and nearest-rank 95th percentile.

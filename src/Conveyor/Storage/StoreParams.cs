@@ -53,6 +53,12 @@ public sealed record NewJob
 
     /// <summary>The W3C <c>traceparent</c> of the submission, so the execution's trace links back to it; null when none.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>The name of the limit governing the job; null when none does.</summary>
+    public string? LimitName { get; init; }
+
+    /// <summary>The job's limit key (the limit's name, or the name, <c>:</c> and the partition value); null when no limit governs it.</summary>
+    public string? LimitKey { get; init; }
 }
 
 /// <summary>The bound of a queue: inserts that would make more than <paramref name="MaxWaiting"/> jobs wait are refused.</summary>
@@ -101,7 +107,16 @@ public sealed record JobInsertResult(long JobId, JobState State, bool Existing);
 /// would (fenced, with their events and signals); their slots are among the <paramref name="Limit"/>. Null or empty
 /// for none.
 /// </param>
-public sealed record JobsClaimParams(string Queue, int Limit, string WorkerId, TimeSpan LeaseDuration, IReadOnlyList<JobCompletion>? CompleteFirst = null);
+public sealed record JobsClaimParams(string Queue, int Limit, string WorkerId, TimeSpan LeaseDuration, IReadOnlyList<JobCompletion>? CompleteFirst = null)
+{
+    /// <summary>
+    /// The configured limits, enforced inside the claim: a job whose limit key belongs to one of them starts only while
+    /// its key has fewer than <see cref="LimitDefinition.MaxRunning"/> running jobs and fewer than
+    /// <see cref="LimitDefinition.RateCount"/> starts in the window; throttled jobs are passed over so that others
+    /// start. A job whose limit is not among them is unthrottled. Null or empty: no limits (the store's fast path).
+    /// </summary>
+    public IReadOnlyList<LimitDefinition>? Limits { get; init; }
+}
 
 /// <summary>A job a worker now holds.</summary>
 public sealed record ClaimedJob

@@ -23,6 +23,7 @@ internal sealed class QueueProcessor
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly WakeSignal _wake = new();
+    private readonly IReadOnlyList<LimitDefinition>? _limits;
     private int _busy;
     private long _nextDueTicks = long.MaxValue;
 
@@ -36,6 +37,9 @@ internal sealed class QueueProcessor
         _running = running;
         _time = time;
         _logger = logger;
+        // The limits that can govern this queue's jobs: every job type's, and this queue's own. None: the store's fast path.
+        var limits = options.Limits.Values.Where(l => l.JobType is not null || l.Queue == queue.Name).Select(l => l.ToDefinition()).ToList();
+        _limits = limits.Count == 0 ? null : limits;
     }
 
     public string Queue => _queue.Name;
@@ -129,7 +133,7 @@ internal sealed class QueueProcessor
     {
         try
         {
-            var claimed = await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration, finished.Completions), CancellationToken.None);
+            var claimed = await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration, finished.Completions) { Limits = _limits }, CancellationToken.None);
             // The claim does not say which of the completions it carried the fence refused (only those of attempts
             // whose lease expired while they ran, after the reaper took the job back); all are counted.
             for (var i = 0; i < finished.Completions.Count; i++)
