@@ -1,4 +1,7 @@
 using Conveyor.Configuration;
+using Conveyor.Routing;
+using Conveyor.Scheduling;
+using Conveyor.Storage;
 
 namespace Conveyor.Tests.Scheduling;
 
@@ -39,6 +42,19 @@ public sealed class RecurringValidationTests
         Assert.StartsWith("Recurring[bad-queue].queue: unknown queue 'nowhere'", problems[4], StringComparison.Ordinal);
         Assert.StartsWith("Recurring[bad-catch-up].maxCatchUp: must be between 1 and 1000", problems[5], StringComparison.Ordinal);
         Assert.StartsWith("Recurring[bad name!].name:", problems[6], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_fired_job_carries_the_limit_key_its_type_puts_on_a_submitted_one()
+    {
+        var o = Options().AddRecurring("nightly", "0 2 * * *", "report.generate", new ReportRequest("north"));
+        o.AddLimit("reports-per-name", l => l.ForJobType("report.generate").PartitionByPayload("name").MaxRunning = 1);
+        var recurring = Assert.Single(o.Recurring.Values);
+
+        var job = new ScheduleJobs(o, new JobRouter(o)).Template(recurring.Definition(o.SerializerOptions));
+
+        Assert.Equal("reports-per-name", job.LimitName);
+        Assert.Equal("reports-per-name" + LimitDefinition.KeySeparator + "north", job.LimitKey);
     }
 
     [Fact]
