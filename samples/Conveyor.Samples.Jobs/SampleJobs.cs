@@ -7,7 +7,8 @@ public static class SampleJobs
     /// Adds the queues <c>reports</c> (concurrency 2) and <c>lab</c> (concurrency 4), and the job types
     /// <c>report.generate</c> (routed to <c>reports</c>), <c>inventory.sync</c> (5 attempts, 1 s base back-off),
     /// <c>invoice.send</c>, <c>lab.verify</c> (queue <c>lab</c>) and <c>skill.create</c> (four steps, one of them a
-    /// question to the submitter).
+    /// question to the submitter). Also a limit of one running report per tenant, a rate limit of 10 invoices a minute, and
+    /// a recurring schedule that generates a report every night at 02:00 in Europe/Berlin.
     /// </summary>
     public static ConveyorOptions AddTo(ConveyorOptions o)
     {
@@ -24,6 +25,9 @@ public static class SampleJobs
         o.AddJob<VerifyRun, VerifyRunHandler>("lab.verify", j => j.Queue = "lab");
         o.AddJob<CreateSkill, CreateSkillHandler>("skill.create");
         o.Route("report.*", "reports");
+        o.AddLimit("reports-per-tenant", l => l.ForJobType("report.generate").PartitionByTenant().MaxRunning = 1);
+        o.AddLimit("invoice-rate", l => l.ForJobType("invoice.send").Rate(10, TimeSpan.FromMinutes(1)));
+        o.AddRecurring("nightly-report", "0 2 * * *", "report.generate", new GenerateReport("nightly"), r => r.TimeZone = "Europe/Berlin");
         return o;
     }
 

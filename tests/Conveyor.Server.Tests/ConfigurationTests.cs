@@ -30,7 +30,8 @@ public sealed class ConfigurationTests
             "--Conveyor:ShutdownTimeout=00:00:45", "--Conveyor:MaxClaimBatch=17", "--Conveyor:MaxPayloadBytes=2048",
             "--Conveyor:InteractionSweepInterval=00:00:03", "--Conveyor:Retention:SucceededFor=02:00:00",
             "--Conveyor:Retention:CancelledFor=forever", "--Conveyor:Retention:FailedFor=30.00:00:00",
-            "--Conveyor:Retention:Interval=00:05:00", "--Conveyor:Retention:BatchSize=250");
+            "--Conveyor:Retention:Interval=00:05:00", "--Conveyor:Retention:BatchSize=250",
+            "--Conveyor:RunScheduler=false", "--Conveyor:SchedulerPollInterval=00:00:04", "--Conveyor:ScheduleMisfireThreshold=00:10:00");
         var o = server.Service<IOptions<ConveyorOptions>>().Value;
         Assert.Equal("node-7", o.WorkerId);
         Assert.True(o.RunWorkers);
@@ -44,6 +45,9 @@ public sealed class ConfigurationTests
         Assert.Equal(TimeSpan.FromDays(30), o.Retention.FailedFor);
         Assert.Equal(TimeSpan.FromMinutes(5), o.Retention.Interval);
         Assert.Equal(250, o.Retention.BatchSize);
+        Assert.False(o.RunScheduler);
+        Assert.Equal(TimeSpan.FromSeconds(4), o.SchedulerPollInterval);
+        Assert.Equal(TimeSpan.FromMinutes(10), o.ScheduleMisfireThreshold);
         // The host waits for the longer drain, with the 10 s the release after it needs.
         Assert.Equal(TimeSpan.FromSeconds(55), server.Service<IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
 

@@ -30,6 +30,9 @@ internal sealed class ConveyorConfiguration(IConfiguration configuration)
         read.Duration("ReaperInterval", v => o.ReaperInterval = v);
         read.Duration("InteractionSweepInterval", v => o.InteractionSweepInterval = v);
         read.Duration("ShutdownTimeout", v => o.ShutdownTimeout = v);
+        read.Bool("RunScheduler", v => o.RunScheduler = v);
+        read.Duration("SchedulerPollInterval", v => o.SchedulerPollInterval = v);
+        read.Duration("ScheduleMisfireThreshold", v => o.ScheduleMisfireThreshold = v);
         read.Int("MaxClaimBatch", v => o.MaxClaimBatch = v);
         read.Int("MaxPayloadBytes", v => o.MaxPayloadBytes = v);
         read.Int("MaxWaitingPerTenant", v => o.MaxWaitingPerTenant = v);
