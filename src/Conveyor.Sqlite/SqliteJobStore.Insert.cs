@@ -87,23 +87,13 @@ public sealed partial class SqliteJobStore
                 continue;
             var tenant = job.Principal.Tenant ?? "";
             seen ??= [];
-            if (seen.TryGetValue((tenant, key), out var first))
+            if (RepeatOfEarlier(seen, (tenant, key), i, results, ref replayOf) is var first and >= 0)
             {
                 // The same key twice in one batch: the later entry is a replay of the earlier one.
                 if (jobs[first].Kind != job.Kind || jobs[first].Payload != job.Payload)
                     throw new IdempotencyConflictException(key, results[first]?.JobId ?? 0);
-                if (results[first] is { } earlier)
-                {
-                    results[i] = earlier with { Existing = true };
-                }
-                else
-                {
-                    replayOf ??= Enumerable.Repeat(-1, jobs.Count).ToArray();
-                    replayOf[i] = first;
-                }
                 continue;
             }
-            seen[(tenant, key)] = i;
             var find = Named("IdempotencyFind");
             find.Parameters.AddWithValue("@tenant", tenant);
             find.Parameters.AddWithValue("@key", key);
@@ -119,6 +109,30 @@ public sealed partial class SqliteJobStore
     }
 
     /// <summary>
+    /// Records job <paramref name="i"/> as the first of the batch under <paramref name="id"/> and returns -1; or, when an
+    /// earlier job has the same (tenant, key), makes <paramref name="i"/> repeat it (its result when known, else through
+    /// <paramref name="replayOf"/>, made when first needed) and returns the earlier index.
+    /// </summary>
+    private static int RepeatOfEarlier(Dictionary<(string, string), int> seen, (string, string) id, int i, JobInsertResult?[] results, ref int[]? replayOf)
+    {
+        if (!seen.TryGetValue(id, out var first))
+        {
+            seen[id] = i;
+            return -1;
+        }
+        if (results[first] is { } earlier)
+        {
+            results[i] = earlier with { Existing = true };
+        }
+        else
+        {
+            replayOf ??= Enumerable.Repeat(-1, results.Length).ToArray();
+            replayOf[i] = first;
+        }
+        return first;
+    }
+
+    /// <summary>
     /// After idempotency (which wins): fills the results of jobs whose unique key matches a blocking job of their tenant,
     /// and points a later job of the batch with the same tenant and unique key at the earlier one it repeats. Returns
     /// the replay map, made when first needed.
@@ -131,22 +145,10 @@ public sealed partial class SqliteJobStore
             var job = jobs[i];
             if (job.UniqueKey is not { } key || job.UniquePeriod is not { } period || results[i] is not null || replayOf?[i] >= 0)
                 continue;
-            var tenant = job.Principal.Tenant ?? "";
             seen ??= [];
-            if (seen.TryGetValue((tenant, key), out var first))
-            {
-                if (results[first] is { } earlier)
-                {
-                    results[i] = earlier with { Existing = true };
-                }
-                else
-                {
-                    replayOf ??= Enumerable.Repeat(-1, jobs.Count).ToArray();
-                    replayOf[i] = first;
-                }
+            var tenant = job.Principal.Tenant ?? "";
+            if (RepeatOfEarlier(seen, (tenant, key), i, results, ref replayOf) >= 0)
                 continue;
-            }
-            seen[(tenant, key)] = i;
             var find = Named("UniqueFind");
             find.Parameters.AddWithValue("@tenant", tenant);
             find.Parameters.AddWithValue("@key", key);

@@ -35,7 +35,7 @@ internal sealed class Scheduler(ConveyorOptions options, IJobStore store, TimePr
             await store.ScheduleUpsertAsync(new ScheduleUpsertParams(definition, ScheduleSource.Code, schedule.Next(time.GetUtcNow())), cancellationToken);
         }
         if (options.Recurring.Count > 0)
-            logger.LogInformation("Stored {Count} recurring schedules defined in code: {Names}", options.Recurring.Count, string.Join(", ", options.Recurring.Keys));
+            logger.LogInformation("Recurring schedules defined in code stored ({Count}): {Names}", options.Recurring.Count, string.Join(", ", options.Recurring.Keys));
     }
 
     /// <summary>Runs rounds until <paramref name="stop"/> fires; a failed round is logged and tried again after the poll interval.</summary>
