@@ -257,6 +257,16 @@ internal sealed class CopyStores : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Runs SQL on a SQLite store file directly (what no store call does: a purge's leftovers, a foreign table, an old schema).</summary>
+    public static async Task<object?> SqliteExecAsync(string path, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var store in _stores)

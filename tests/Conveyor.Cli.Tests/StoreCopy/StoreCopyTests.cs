@@ -92,14 +92,8 @@ public sealed class StoreCopyTests : IAsyncLifetime
         var source = await _stores.SqliteAsync(path);
         var ids = await CopyScenario.PopulateAsync(source);
         await source.DisposeAsync();
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            // As a purge leaves it: the newest job gone, its id still counted in sqlite_sequence.
-            command.CommandText = $"DELETE FROM jobs WHERE id = {ids.Max()}; DELETE FROM job_events WHERE job_id = {ids.Max()}";
-            await command.ExecuteNonQueryAsync();
-        }
+        // As a purge leaves it: the newest job gone, its id still counted in sqlite_sequence.
+        await CopyStores.SqliteExecAsync(path, $"DELETE FROM jobs WHERE id = {ids.Max()}; DELETE FROM job_events WHERE job_id = {ids.Max()}");
         var schema = _stores.NewSchema();
         var result = (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema])).AssertSuccess();
         Assert.Matches($@"(?m)^jobs\s+9\s+9\s+{ids.Max() - 1}\s+{ids.Max() - 1}$", result.Out);
@@ -140,17 +134,9 @@ public sealed class StoreCopyTests : IAsyncLifetime
         // The source one migration behind this build: it must be migrated first.
         var path = _stores.NewSqlitePath();
         await (await _stores.SqliteAsync(path)).DisposeAsync();
-        int previous;
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM conveyor_schema WHERE version = (SELECT max(version) FROM conveyor_schema)";
-            await command.ExecuteNonQueryAsync();
-            // Migration numbers may have gaps (branches number theirs apart), so the previous version is read, not computed.
-            command.CommandText = "SELECT max(version) FROM conveyor_schema";
-            previous = Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
+        await CopyStores.SqliteExecAsync(path, "DELETE FROM conveyor_schema WHERE version = (SELECT max(version) FROM conveyor_schema)");
+        // Migration numbers may have gaps (branches number theirs apart), so the previous version is read, not computed.
+        var previous = Convert.ToInt32(await CopyStores.SqliteExecAsync(path, "SELECT max(version) FROM conveyor_schema"), System.Globalization.CultureInfo.InvariantCulture);
         var latest = Conveyor.Sqlite.SqliteJobStore.LatestSchemaVersion;
         (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", _stores.NewSchema()])).AssertError(ExitCodes.Failure,
             $"conveyor: sqlite:{path} is at schema version {previous}, this build's is {latest}: run 'conveyor migrate' on it first");
@@ -172,13 +158,7 @@ public sealed class StoreCopyTests : IAsyncLifetime
     {
         var path = _stores.NewSqlitePath();
         await (await _stores.SqliteAsync(path)).DisposeAsync();
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE mystery (id INTEGER PRIMARY KEY)";
-            await command.ExecuteNonQueryAsync();
-        }
+        await CopyStores.SqliteExecAsync(path, "CREATE TABLE mystery (id INTEGER PRIMARY KEY)");
         var schema = _stores.NewSchema();
         (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema])).AssertError(ExitCodes.Failure,
             $"conveyor: table mystery of sqlite:{path} is not one this build knows how to copy");
@@ -205,13 +185,7 @@ public sealed class StoreCopyTests : IAsyncLifetime
         await CopyStores.PostgresExecAsync($"ALTER TABLE \"{schema}\".jobs DROP COLUMN only_here; ALTER TABLE \"{schema}\".jobs ADD COLUMN spot point");
         var other = _stores.NewSqlitePath();
         await (await _stores.SqliteAsync(other)).DisposeAsync();
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "ALTER TABLE jobs ADD COLUMN spot TEXT";
-            await command.ExecuteNonQueryAsync();
-        }
+        await CopyStores.SqliteExecAsync(other, "ALTER TABLE jobs ADD COLUMN spot TEXT");
         (await CliServer.Run(["store", "copy", "--from", Pg, "--from-schema", schema, "--to", $"sqlite:{other}"])).AssertError(ExitCodes.Failure,
             "conveyor: column jobs.spot has the type point, which store copy cannot convert");
     }
@@ -223,14 +197,8 @@ public sealed class StoreCopyTests : IAsyncLifetime
         var source = await _stores.SqliteAsync(path);
         var ids = await CopyScenario.PopulateAsync(source);
         await source.DisposeAsync();
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            // SQLite integers have no width; PostgreSQL's priority is a smallint.
-            command.CommandText = $"UPDATE jobs SET priority = 40000 WHERE id = {ids[2]}";
-            await command.ExecuteNonQueryAsync();
-        }
+        // SQLite integers have no width; PostgreSQL's priority is a smallint.
+        await CopyStores.SqliteExecAsync(path, $"UPDATE jobs SET priority = 40000 WHERE id = {ids[2]}");
         var schema = _stores.NewSchema();
         (await CliServer.Run(["store", "copy", "--from", $"sqlite:{path}", "--to", Pg, "--to-schema", schema])).AssertError(ExitCodes.Failure,
             "conveyor: jobs.priority: the value 40000 does not fit the smallint column of postgres:127.0.0.1:");
