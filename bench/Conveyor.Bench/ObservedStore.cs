@@ -56,6 +56,7 @@ internal sealed class ObservedStore(IJobStore inner, CompletionProbe completions
     public Task<IReadOnlyList<ApiKeyRecord>> ApiKeysListAsync(CancellationToken cancellationToken) => inner.ApiKeysListAsync(cancellationToken);
     public Task<bool> ApiKeyRevokeAsync(string id, CancellationToken cancellationToken) => inner.ApiKeyRevokeAsync(id, cancellationToken);
     public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken) => inner.JobsPurgeAsync(parameters, cancellationToken);
+    public Task<int> LimitStartsPurgeAsync(LimitStartsPurgeParams parameters, CancellationToken cancellationToken) => inner.LimitStartsPurgeAsync(parameters, cancellationToken);
     public Task<bool> LeaderTryAcquireAsync(LeaderAcquireParams parameters, CancellationToken cancellationToken) => inner.LeaderTryAcquireAsync(parameters, cancellationToken);
     public Task<bool> LeaderReleaseAsync(LeaderReleaseParams parameters, CancellationToken cancellationToken) => inner.LeaderReleaseAsync(parameters, cancellationToken);
     public Task<ScheduleInfo> ScheduleUpsertAsync(ScheduleUpsertParams parameters, CancellationToken cancellationToken) => inner.ScheduleUpsertAsync(parameters, cancellationToken);

@@ -11,6 +11,19 @@ public sealed partial class PostgresJobStore
     /// One statement: pick the batch from the finished-jobs index, lock it with SKIP LOCKED, delete the jobs and
     /// their events. It holds row locks only on the batch, and only while the statement runs.
     /// </remarks>
+    public async Task<int> LimitStartsPurgeAsync(LimitStartsPurgeParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.OlderThan, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var purge = Command(connection, "LimitStartsPurge");
+        purge.Parameters.Add(new NpgsqlParameter("older_than", NpgsqlDbType.Interval) { Value = parameters.OlderThan });
+        purge.Parameters.AddWithValue("limit", parameters.Limit);
+        return await purge.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);

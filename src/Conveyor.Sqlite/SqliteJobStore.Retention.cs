@@ -6,6 +6,21 @@ public sealed partial class SqliteJobStore
 {
     /// <inheritdoc />
     /// <remarks>One write transaction: pick the batch, delete its events, steps and interactions, delete its jobs.</remarks>
+    public Task<int> LimitStartsPurgeAsync(LimitStartsPurgeParams parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.OlderThan, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
+        return WriteAsync(now =>
+        {
+            var purge = Named("LimitStartsPurge");
+            purge.Parameters.AddWithValue("@before", now - Micros.From(parameters.OlderThan));
+            purge.Parameters.AddWithValue("@limit", parameters.Limit);
+            return purge.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<int> JobsPurgeAsync(JobsPurgeParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);

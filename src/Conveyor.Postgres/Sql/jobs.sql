@@ -781,3 +781,9 @@ WITH linked AS (
 UPDATE {schema}.job_events AS e SET message = m.message
 FROM unnest(@ids::bigint[], @messages::text[]) AS m(id, message)
 WHERE e.job_id = m.id AND e.kind = 0 AND m.id IN (SELECT id FROM linked);
+
+-- name: LimitStartsPurge
+-- Start records older than every configured rate window, by the retention leader. SKIP LOCKED leaves rows a claim is
+-- pruning or counting to that claim.
+DELETE FROM {schema}.limit_starts
+WHERE ctid = ANY(ARRAY(SELECT ctid FROM {schema}.limit_starts WHERE started_at < {now} - @older_than LIMIT @limit FOR UPDATE SKIP LOCKED));

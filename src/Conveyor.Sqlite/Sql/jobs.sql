@@ -498,3 +498,7 @@ UPDATE schedules SET last_job_id = @job_id, last_fired_at = coalesce(@tick, last
 -- Links a job a schedule inserted, and says so in its enqueued event.
 UPDATE jobs SET schedule_name = @name WHERE id = @job_id;
 UPDATE job_events SET message = @message WHERE job_id = @job_id AND kind = 0;
+
+-- name: LimitStartsPurge
+-- Start records older than every configured rate window; a scan, bounded by @limit, run by the retention leader.
+DELETE FROM limit_starts WHERE rowid IN (SELECT rowid FROM limit_starts WHERE started_at < @before LIMIT CAST(@limit AS INTEGER));

@@ -109,6 +109,15 @@ public interface IJobStore : IAsyncDisposable
     Task<IReadOnlyList<LimitKeyStatus>> LimitsListAsync(LimitsListParams parameters, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Deletes up to <see cref="LimitStartsPurgeParams.Limit"/> recorded starts of rate-limited keys that began before the
+    /// store's now minus <see cref="LimitStartsPurgeParams.OlderThan"/>, and returns how many. The claim prunes the
+    /// windows of the keys it looks at; this removes those of keys no claim looks at again (a tenant or payload value that
+    /// stopped submitting, a limit removed from configuration).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LimitStartsPurgeParams.OlderThan"/> is negative or the limit is below 1.</exception>
+    Task<int> LimitStartsPurgeAsync(LimitStartsPurgeParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Counts jobs by state (scheduled told apart from pending by the store's now) overall and per kind, counts
     /// stuck jobs (running with an expired lease), and measures the run time (finished_at minus started_at) of jobs
     /// that succeeded within <see cref="StatsGetParams.DurationWindow"/>: mean and nearest-rank 95th percentile.

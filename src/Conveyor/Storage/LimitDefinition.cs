@@ -21,6 +21,11 @@ public sealed record LimitDefinition(string Name, int? MaxRunning, int? RateCoun
 /// <param name="Limits">The configured limits to report.</param>
 public sealed record LimitsListParams(IReadOnlyList<LimitDefinition> Limits);
 
+/// <summary>Parameters of <see cref="IJobStore.LimitStartsPurgeAsync"/>.</summary>
+/// <param name="OlderThan">Start records older than the store's now minus this are deleted; the longest rate window configured (zero when no limit has a rate).</param>
+/// <param name="Limit">The most records to delete in one call, at least 1.</param>
+public sealed record LimitStartsPurgeParams(TimeSpan OlderThan, int Limit);
+
 /// <summary>The state of one partition (key) of a limit.</summary>
 /// <param name="Limit">The limit's name.</param>
 /// <param name="Key">The limit key: the name, or the name, <c>:</c> and the partition value.</param>

@@ -55,6 +55,8 @@ internal sealed class Retention(ConveyorOptions options, IJobStore store, TimePr
                 if (purged < _retention.BatchSize)
                     break;
             }
+            if (_leading)
+                await PurgeLimitStartsAsync(cancellationToken);
         }
         finally
         {
@@ -65,6 +67,20 @@ internal sealed class Retention(ConveyorOptions options, IJobStore store, TimePr
     }
 
     /// <summary>Takes or renews the leadership; logs when this process gains or loses it.</summary>
+    /// <summary>
+    /// Deletes the recorded starts no rate window reaches any more: older than the longest configured period, or all of
+    /// them when no limit has a rate. The claim prunes the keys it reads; these are the keys nobody claims again.
+    /// </summary>
+    private async Task PurgeLimitStartsAsync(CancellationToken cancellationToken)
+    {
+        var window = options.Limits.Values.Select(l => l.RatePeriod ?? TimeSpan.Zero).DefaultIfEmpty(TimeSpan.Zero).Max();
+        var parameters = new LimitStartsPurgeParams(window, _retention.BatchSize);
+        while (await store.LimitStartsPurgeAsync(parameters, cancellationToken) == _retention.BatchSize)
+        {
+            // A full batch: there may be more.
+        }
+    }
+
     private async Task<bool> LeadAsync(CancellationToken cancellationToken)
     {
         var leading = await store.LeaderTryAcquireAsync(new LeaderAcquireParams(LeaderName, options.WorkerId, Ttl), cancellationToken);

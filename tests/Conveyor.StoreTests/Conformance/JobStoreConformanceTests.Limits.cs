@@ -202,4 +202,29 @@ public abstract partial class JobStoreConformanceTests<TFactory>
         Assert.Equal(0, (await Store.LimitsListAsync(new LimitsListParams(limits), CancellationToken.None))[0].StartsInWindow);
         Assert.Empty(await Store.LimitsListAsync(new LimitsListParams([new("other", 1, null, null)]), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task LimitStartsPurge_deletes_starts_older_than_the_window_in_batches_and_leaves_live_ones()
+    {
+        LimitDefinition[] limits = [new("calls", null, 10, TimeSpan.FromMinutes(1))];
+        await InsertManyAsync(Enumerable.Range(0, 3).Select(k => Limited("calls", $"k{k}")));
+        Assert.Equal(3, (await ClaimLimitedAsync(limits)).Count);
+        Time.Advance(TimeSpan.FromSeconds(30));
+        await InsertManyAsync([Limited("calls", "k0")]);
+        Assert.Single(await ClaimLimitedAsync(limits));
+
+        // Every start is inside the minute: nothing to delete.
+        Assert.Equal(0, await Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.FromMinutes(1), 100), CancellationToken.None));
+        Time.Advance(TimeSpan.FromSeconds(31));
+        // The three starts of 61 s ago are out of every window; the one of 31 s ago is not. Two per call.
+        Assert.Equal(2, await Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.FromMinutes(1), 2), CancellationToken.None));
+        Assert.Equal(1, await Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.FromMinutes(1), 2), CancellationToken.None));
+        Assert.Equal(0, await Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.FromMinutes(1), 2), CancellationToken.None));
+        var calls = Assert.Single(await Store.LimitsListAsync(new LimitsListParams(limits), CancellationToken.None), k => k.Key == "calls:k0");
+        Assert.Equal(1, calls.StartsInWindow);
+        // No rate configured any more: every start may go.
+        Assert.Equal(1, await Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.Zero, 100), CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.FromSeconds(-1), 1), CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.LimitStartsPurgeAsync(new LimitStartsPurgeParams(TimeSpan.Zero, 0), CancellationToken.None));
+    }
 }
