@@ -25,8 +25,12 @@ internal sealed class SqlText
     public string this[string name] =>
         _blocks.TryGetValue(name, out var sql) ? sql : throw new InvalidOperationException($"No SQL block named '{name}'.");
 
-    /// <summary>Fills in the schema and clock placeholders of any SQL text (blocks and migrations).</summary>
+    /// <summary>
+    /// Fills in the placeholders of any SQL text (blocks and migrations): <c>{concurrency_key_rule}</c> (the block
+    /// ConcurrencyKeyRule, which two claim statements share), then the schema and the clock.
+    /// </summary>
     public string Fill(string sql) => sql
+        .Replace("{concurrency_key_rule}", Raw["ConcurrencyKeyRule"], StringComparison.Ordinal)
         .Replace("{schema}", $"\"{_schema}\"", StringComparison.Ordinal)
         .Replace("{schema_name}", _schema, StringComparison.Ordinal)
         .Replace("{now}", ClockReference, StringComparison.Ordinal);

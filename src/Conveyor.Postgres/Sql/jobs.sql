@@ -115,17 +115,7 @@ WITH claimed AS (
         SELECT j.id FROM {schema}.jobs AS j
         WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
           AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
-          AND CASE
-                WHEN j.concurrency_key IS NULL THEN true
-                WHEN (SELECT count(*) FROM {schema}.jobs AS k
-                      WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
-                   + (SELECT count(*) FROM (SELECT 1 FROM {schema}.jobs AS k
-                                            WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL
-                                              AND k.state = 1 AND (k.first_run_at, k.id) < (j.first_run_at, j.id)
-                                            LIMIT j.concurrency_limit) AS ahead)
-                   >= j.concurrency_limit THEN false
-                ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
-              END
+          AND {concurrency_key_rule}
         ORDER BY j.priority, j.run_at, j.id
         LIMIT @limit
         FOR UPDATE SKIP LOCKED))
@@ -154,17 +144,7 @@ FROM {schema}.jobs AS j
 WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
   AND (j.priority, j.run_at, j.id) > (@after_priority, @after_run_at, @after_id)
   AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
-  AND CASE
-        WHEN j.concurrency_key IS NULL THEN true
-        WHEN (SELECT count(*) FROM {schema}.jobs AS k
-              WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
-           + (SELECT count(*) FROM (SELECT 1 FROM {schema}.jobs AS k
-                                    WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL
-                                      AND k.state = 1 AND (k.first_run_at, k.id) < (j.first_run_at, j.id)
-                                    LIMIT j.concurrency_limit) AS ahead)
-           >= j.concurrency_limit THEN false
-        ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
-      END
+  AND {concurrency_key_rule}
 ORDER BY j.priority, j.run_at, j.id
 LIMIT @limit;
 
@@ -787,3 +767,20 @@ WHERE e.job_id = m.id AND e.kind = 0 AND m.id IN (SELECT id FROM linked);
 -- pruning or counting to that claim.
 DELETE FROM {schema}.limit_starts
 WHERE ctid = ANY(ARRAY(SELECT ctid FROM {schema}.limit_starts WHERE started_at < {now} - @older_than LIMIT @limit FOR UPDATE SKIP LOCKED));
+
+-- name: ConcurrencyKeyRule
+-- The claim's test of a candidate j's concurrency key, shared by JobsClaim and LimitedCandidates through the
+-- {concurrency_key_rule} placeholder: a keyed job passes the key rule in the statement's snapshot (cheap, skips the
+-- jobs blocked behind their key's head) and then concurrency_key_admits, which serialises the claims of one key and
+-- counts with a fresh snapshot.
+CASE
+    WHEN j.concurrency_key IS NULL THEN true
+    WHEN (SELECT count(*) FROM {schema}.jobs AS k
+          WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL AND k.state IN (2, 3))
+       + (SELECT count(*) FROM (SELECT 1 FROM {schema}.jobs AS k
+                                WHERE k.concurrency_key = j.concurrency_key AND k.concurrency_key IS NOT NULL
+                                  AND k.state = 1 AND (k.first_run_at, k.id) < (j.first_run_at, j.id)
+                                LIMIT j.concurrency_limit) AS ahead)
+       >= j.concurrency_limit THEN false
+    ELSE {schema}.concurrency_key_admits(j.concurrency_key, j.first_run_at, j.id, j.concurrency_limit)
+END
