@@ -1,7 +1,5 @@
 using Conveyor.Storage;
 using Conveyor.Worker;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Conveyor.Tests.Worker;
 
@@ -34,29 +32,9 @@ public sealed class JobExecutorTests
         Assert.Equal("worker-1", completion?.Actor);
     }
 
-    private static JobExecutor Executor()
-    {
-        var options = new ConveyorOptions { WorkerId = "worker-1" };
-        options.AddJob<SelfCompletingJob, SelfCompletingHandler>("self-completing");
-        var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
-        // The handler never reaches the store.
-        return new JobExecutor(options, null!, scopes, TimeProvider.System, NullLogger.Instance);
-    }
+    private static JobExecutor Executor() => ExecutorHarness.Executor<SelfCompletingJob, SelfCompletingHandler>("self-completing");
 
-    private static RunningJob Run(SelfCompletingJob payload) => new(new ClaimedJob
-    {
-        Id = 7,
-        Kind = "self-completing",
-        Queue = "default",
-        Priority = JobPriority.Normal,
-        Payload = System.Text.Json.JsonSerializer.Serialize(payload, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)),
-        Attempt = 1,
-        MaxAttempts = 3,
-        LeaseToken = 3,
-        LeaseExpiresAt = DateTimeOffset.UnixEpoch,
-        Principal = JobPrincipal.System,
-        CreatedAt = DateTimeOffset.UnixEpoch,
-    }, "worker-1");
+    private static RunningJob Run(SelfCompletingJob payload) => ExecutorHarness.Run("self-completing", payload);
 
     public sealed record SelfCompletingJob(bool MarkCompleted, bool ThrowAfter);
 

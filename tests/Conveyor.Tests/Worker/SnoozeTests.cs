@@ -1,7 +1,6 @@
 using Conveyor.Storage;
 using Conveyor.Worker;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Conveyor.Tests.Worker;
 
@@ -84,29 +83,9 @@ public sealed class SnoozeTests
         return new JobContext<SnoozeJob>(run, null!, new System.Text.Json.JsonSerializerOptions(), new ServiceCollection().BuildServiceProvider(), new SnoozeJob(0), run.Stopping.Token);
     }
 
-    private static JobExecutor Executor()
-    {
-        var options = new ConveyorOptions { WorkerId = "worker-1" };
-        options.AddJob<SnoozeJob, SnoozeHandler>("snooze");
-        var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
-        // The handler never reaches the store.
-        return new JobExecutor(options, null!, scopes, TimeProvider.System, NullLogger.Instance);
-    }
+    private static JobExecutor Executor() => ExecutorHarness.Executor<SnoozeJob, SnoozeHandler>("snooze");
 
-    private static RunningJob Run(SnoozeJob payload) => new(new ClaimedJob
-    {
-        Id = 7,
-        Kind = "snooze",
-        Queue = "default",
-        Priority = JobPriority.Normal,
-        Payload = System.Text.Json.JsonSerializer.Serialize(payload, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)),
-        Attempt = 1,
-        MaxAttempts = 3,
-        LeaseToken = 3,
-        LeaseExpiresAt = DateTimeOffset.UnixEpoch,
-        Principal = JobPrincipal.System,
-        CreatedAt = DateTimeOffset.UnixEpoch,
-    }, "worker-1");
+    private static RunningJob Run(SnoozeJob payload) => ExecutorHarness.Run("snooze", payload);
 
     public sealed record SnoozeJob(long DelaySeconds, bool ThrowAfter = false);
 
