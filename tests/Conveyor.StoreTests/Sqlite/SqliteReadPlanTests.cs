@@ -8,7 +8,7 @@ namespace Conveyor.StoreTests.Sqlite;
 /// live and failed jobs, stuck jobs from jobs_lease, durations from jobs_finished, the feed from the two primary keys.
 /// (Counting jobs by state for the statistics reads every job by nature.) So do the counts of the queue and tenant
 /// bounds, which run inside an insert: one range of jobs_claim, and of jobs_tenant_waiting alone; and the lookup of a
-/// unique key, one range of jobs_unique.
+/// unique key, one range of jobs_unique. The limits' listing reads the two partial indexes of limited jobs.
 /// </summary>
 public sealed class SqliteReadPlanTests : IAsyncLifetime
 {
@@ -26,6 +26,7 @@ public sealed class SqliteReadPlanTests : IAsyncLifetime
     [InlineData("TenantWaitingCount", "COVERING INDEX jobs_tenant_waiting (tenant=?)")]
     [InlineData("QueueWaitingCount", "jobs_claim (queue=?)")]
     [InlineData("UniqueFind", "jobs_unique (tenant=? AND unique_key=? AND created_at>?)")]
+    [InlineData("LimitsList", "jobs_limit_waiting (limit_name=?),jobs_limit_running,limit_starts_key")]
     public async Task A_server_read_uses_its_indexes_and_scans_no_table(string block, string uses)
     {
         var store = (Conveyor.Sqlite.SqliteJobStore)await _factory.CreateAsync(TimeProvider.System);
