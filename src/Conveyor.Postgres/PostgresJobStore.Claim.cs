@@ -112,7 +112,7 @@ public sealed partial class PostgresJobStore
         return EventsAppendedIf((long)(await log.ExecuteScalarAsync(cancellationToken))! == 1);
     }
 
-    /// <summary>One row of a claim's result (JobsClaim and LimitedClaimUpdate return the same columns).</summary>
+    /// <summary>One row of a claim's result (JobsClaim and LimitedClaim return the same first columns).</summary>
     private static ClaimedJob ReadClaimed(NpgsqlDataReader r) => new()
     {
         Id = r.GetInt64(0),

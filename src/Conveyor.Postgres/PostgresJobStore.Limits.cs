@@ -10,13 +10,14 @@ public sealed partial class PostgresJobStore
     internal const int LimitedScanMax = 2048;
 
     /// <summary>
-    /// The claim under limits: one transaction (READ COMMITTED) of several statements. Candidates in claim order, chunk
-    /// by chunk, each chunk taking the advisory lock of every configured limit key it meets (without waiting: a key
-    /// another node is claiming now is passed over); then, with a fresh snapshot that sees every claim committed by
-    /// earlier holders of those locks, the running jobs and window starts of the newly locked keys; admission in
-    /// claim order with per-key counters; and one statement that updates the admitted jobs still pending, writes
-    /// their started events and their start rows. The locks hold until commit, so no other claimer counts a key
-    /// while this one's starts are uncommitted.
+    /// The claim under limits: one transaction (READ COMMITTED), in the common case two round trips and the commit.
+    /// The first carries the completions and the first chunk of candidates in claim order; reading it takes the
+    /// advisory lock of every configured limit key it meets, without waiting (a key another node is claiming now is
+    /// passed over). The second, LimitedClaim, runs with a fresh snapshot that sees every claim committed by earlier
+    /// holders of those locks: it counts the locked keys' running jobs and window starts, admits in claim order and
+    /// claims. The locks hold until commit, so no other claimer counts a key while this one's starts are
+    /// uncommitted. Only when a chunk held too few admissible jobs does the next chunk follow, doubling, up to
+    /// <see cref="LimitedScanMax"/> candidates.
     /// </summary>
     private async Task<(List<ClaimedJob> Claimed, List<(string, DateTimeOffset)> Ready, int Completed)> ClaimLimitedAsync(
         JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits, CancellationToken cancellationToken)
@@ -27,28 +28,26 @@ public sealed partial class PostgresJobStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         List<(string, DateTimeOffset)> ready = [];
         var completed = 0;
-        if (parameters.CompleteFirst is { Count: > 0 } finished)
-        {
-            await using var complete = Command(connection, "JobsComplete", transaction);
-            AddCompletions(complete.Parameters, finished);
-            await using var r = await complete.ExecuteReaderAsync(cancellationToken);
-            var done = await ReadCompletedAsync(r, cancellationToken);
-            (ready, completed) = (done.Ready, done.Applied.Count);
-        }
-
-        var rooms = new Dictionary<string, LimitRoom>(StringComparer.Ordinal);
-        var admitted = new List<long>();
-        var rated = new HashSet<string>(StringComparer.Ordinal);
+        var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
+        var claimed = new List<ClaimedJob>();
         DateTimeOffset? reopensAt = null;
         var (afterPriority, afterRunAt, afterId) = ((short)-1, DateTimeOffset.MinValue, long.MinValue);
         var scanned = 0;
         // A few more than wanted: enough when few keys are full, and the scan widens (doubling) when many are.
         var chunk = parameters.Limit + 8;
-        while (admitted.Count < parameters.Limit && scanned < LimitedScanMax)
+        while (claimed.Count < parameters.Limit && scanned < LimitedScanMax)
         {
-            var rows = new List<(long Id, LimitDefinition? Limit, string? Key, bool Locked)>();
-            await using (var candidates = Command(connection, "LimitedCandidates", transaction))
+            var rows = new List<(long Id, LimitDefinition? Limit, string? Key)>();
+            var read = 0;
+            await using (var batch = new NpgsqlBatch(connection, transaction))
             {
+                if (finished is not null)
+                {
+                    var complete = BatchCommand("JobsComplete");
+                    AddCompletions(complete.Parameters, finished);
+                    batch.BatchCommands.Add(complete);
+                }
+                var candidates = BatchCommand("LimitedCandidates");
                 var p = candidates.Parameters;
                 p.AddWithValue("queue", parameters.Queue);
                 p.AddWithValue("limit", chunk);
@@ -56,93 +55,76 @@ public sealed partial class PostgresJobStore
                 p.AddWithValue("after_priority", afterPriority);
                 p.Add(new NpgsqlParameter<DateTimeOffset>("after_run_at", NpgsqlDbType.TimestampTz) { TypedValue = afterRunAt });
                 p.AddWithValue("after_id", afterId);
-                await using var r = await candidates.ExecuteReaderAsync(cancellationToken);
+                batch.BatchCommands.Add(candidates);
+                await using var r = await batch.ExecuteReaderAsync(cancellationToken);
+                if (finished is not null)
+                {
+                    var done = await ReadCompletedAsync(r, cancellationToken);
+                    (ready, completed) = (done.Ready, done.Applied.Count);
+                    await r.NextResultAsync(cancellationToken);
+                    finished = null;
+                }
                 while (await r.ReadAsync(cancellationToken))
                 {
+                    read++;
                     (afterId, afterPriority, afterRunAt) = (r.GetInt64(0), r.GetInt16(1), r.GetFieldValue<DateTimeOffset>(2));
-                    // A key of a limit no longer configured is unthrottled.
+                    // A key of a limit no longer configured is unthrottled; a key another claimer holds now waits.
                     var limit = !r.IsDBNull(3) && byName.TryGetValue(r.GetString(3), out var l) ? l : null;
-                    rows.Add((afterId, limit, limit is null ? null : r.GetString(4), r.GetBoolean(5)));
+                    if (limit is null)
+                        rows.Add((afterId, null, null));
+                    else if (r.GetBoolean(5))
+                        rows.Add((afterId, limit, r.GetString(4)));
                 }
             }
-            scanned += rows.Count;
-            var fresh = rows.Where(c => c.Key is not null && c.Locked && !rooms.ContainsKey(c.Key)).Select(c => (c.Key!, c.Limit!)).DistinctBy(c => c.Item1).ToList();
-            if (fresh.Count > 0)
-                await LoadRoomsAsync(connection, transaction, fresh, rooms, cancellationToken);
-            foreach (var (id, limit, key, locked) in rows)
-            {
-                if (admitted.Count == parameters.Limit)
-                    break;
-                if (key is null)
-                {
-                    admitted.Add(id);
-                    continue;
-                }
-                if (!locked)
-                    continue; // another claimer holds the key now; its jobs wait for the next claim
-                var room = rooms[key];
-                if (limit!.MaxRunning is { } max && room.Running >= max)
-                    continue;
-                if (limit.RateCount is { } count && room.Starts >= count)
-                {
-                    // The window reopens when its oldest start leaves it; wake the queue then, not a poll interval later.
-                    var at = room.OldestStart!.Value + limit.RatePeriod!.Value;
-                    reopensAt = reopensAt is null || at < reopensAt ? at : reopensAt;
-                    continue;
-                }
-                room.Running++;
-                if (limit.HasRate)
-                {
-                    room.Starts++;
-                    room.OldestStart ??= room.Now;
-                    rated.Add(key);
-                }
-                admitted.Add(id);
-            }
-            if (rows.Count < chunk)
+            scanned += read;
+            if (rows.Count > 0)
+                reopensAt = Earliest(reopensAt, await AdmitAndClaimAsync(connection, transaction, parameters, rows, claimed, cancellationToken));
+            if (read < chunk)
                 break;
             chunk = Math.Min(chunk * 2, LimitedScanMax);
         }
 
-        var claimed = new List<ClaimedJob>();
-        if (admitted.Count > 0)
-        {
-            await using var update = Command(connection, "LimitedClaimUpdate", transaction);
-            update.Parameters.AddWithValue("ids", admitted.ToArray());
-            update.Parameters.AddWithValue("lease", parameters.LeaseDuration);
-            update.Parameters.AddWithValue("worker", parameters.WorkerId);
-            update.Parameters.AddWithValue("rated_keys", rated.ToArray());
-            await using var r = await update.ExecuteReaderAsync(cancellationToken);
-            while (await r.ReadAsync(cancellationToken))
-                claimed.Add(ReadClaimed(r));
-        }
         await transaction.CommitAsync(cancellationToken);
+        // Each chunk's claim comes back in claim order; a second chunk's may hold earlier jobs of a higher priority.
+        claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
         if (reopensAt is { } reopens)
             ready.Add((parameters.Queue, reopens));
         return (claimed, ready, completed);
     }
 
-    private async Task LoadRoomsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<(string Key, LimitDefinition Limit)> keys,
-        Dictionary<string, LimitRoom> rooms, CancellationToken cancellationToken)
+    /// <summary>Runs LimitedClaim over one chunk's admissible candidates; returns when a full rate window reopens.</summary>
+    private async Task<DateTimeOffset?> AdmitAndClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JobsClaimParams parameters,
+        List<(long Id, LimitDefinition? Limit, string? Key)> rows, List<ClaimedJob> claimed, CancellationToken cancellationToken)
     {
-        await using var counts = Command(connection, "LimitCounts", transaction);
-        counts.Parameters.AddWithValue("keys", keys.Select(k => k.Key).ToArray());
-        counts.Parameters.Add(new NpgsqlParameter<TimeSpan?[]>("periods", NpgsqlDbType.Array | NpgsqlDbType.Interval)
+        await using var claim = Command(connection, "LimitedClaim", transaction);
+        var p = claim.Parameters;
+        p.AddWithValue("ids", rows.Select(c => c.Id).ToArray());
+        p.Add(new NpgsqlParameter<string?[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(c => c.Key).ToArray() });
+        p.Add(new NpgsqlParameter<int?[]>("max_running", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(c => c.Limit?.MaxRunning).ToArray() });
+        p.Add(new NpgsqlParameter<int?[]>("rate_counts", NpgsqlDbType.Array | NpgsqlDbType.Integer)
         {
-            TypedValue = keys.Select(k => k.Limit.HasRate ? k.Limit.RatePeriod : null).ToArray(),
+            TypedValue = rows.Select(c => c.Limit is { HasRate: true } l ? l.RateCount : null).ToArray(),
         });
-        await using var r = await counts.ExecuteReaderAsync(cancellationToken);
+        p.Add(new NpgsqlParameter<TimeSpan?[]>("periods", NpgsqlDbType.Array | NpgsqlDbType.Interval)
+        {
+            TypedValue = rows.Select(c => c.Limit is { HasRate: true } l ? l.RatePeriod : null).ToArray(),
+        });
+        p.AddWithValue("limit", parameters.Limit - claimed.Count);
+        p.AddWithValue("lease", parameters.LeaseDuration);
+        p.AddWithValue("worker", parameters.WorkerId);
+        DateTimeOffset? reopensAt = null;
+        await using var r = await claim.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {
-            rooms[r.GetString(0)] = new LimitRoom
-            {
-                Running = r.GetInt32(1),
-                Starts = r.GetInt32(2),
-                OldestStart = r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3),
-                Now = r.GetFieldValue<DateTimeOffset>(4),
-            };
+            if (!r.IsDBNull(0))
+                claimed.Add(ReadClaimed(r));
+            if (!r.IsDBNull(15))
+                reopensAt = r.GetFieldValue<DateTimeOffset>(15);
         }
+        return reopensAt;
     }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null || a < b ? a : b;
 
     /// <inheritdoc />
     /// <remarks>One statement over the partial indexes of limited jobs and the start rows; finished jobs are never read.</remarks>
@@ -163,14 +145,5 @@ public sealed partial class PostgresJobStore
         while (await r.ReadAsync(cancellationToken))
             keys.Add(new LimitKeyStatus(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
         return keys;
-    }
-
-    /// <summary>What a locked key has used: running jobs and window starts, plus those this claim admitted.</summary>
-    private sealed class LimitRoom
-    {
-        public int Running;
-        public int Starts;
-        public DateTimeOffset? OldestStart;
-        public DateTimeOffset Now;
     }
 }
