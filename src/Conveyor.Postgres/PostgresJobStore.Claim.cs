@@ -18,10 +18,9 @@ public sealed partial class PostgresJobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
         var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
         var limits = parameters.Limits is { Count: > 0 } l ? l : null;
-        var (claimed, ready, completed) = await RetryDeadlocksAsync(async () =>
+        // The limited claim retries each of its rounds itself: a later round must not complete the batch again.
+        var (claimed, ready, completed) = limits is not null ? await ClaimLimitedAsync(parameters, limits, cancellationToken) : await RetryDeadlocksAsync(async () =>
         {
-            if (limits is not null)
-                return await ClaimLimitedAsync(parameters, limits, cancellationToken);
             await using var connection = await OpenAsync(cancellationToken);
             await using var batch = new NpgsqlBatch(connection);
             if (finished is not null)

@@ -10,94 +10,142 @@ public sealed partial class PostgresJobStore
     internal const int LimitedScanMax = 2048;
 
     /// <summary>
-    /// The claim under limits: one transaction (READ COMMITTED), in the common case two round trips and the commit.
-    /// The first carries the completions and the first chunk of candidates in claim order; reading it takes the
+    /// The claim under limits, in rounds of one transaction (READ COMMITTED) and two round trips each. The first
+    /// carries BEGIN, the completions (first round only) and a chunk of candidates in claim order; reading it takes the
     /// advisory lock of every configured limit key it meets, without waiting (a key another node is claiming now is
-    /// passed over). The second, LimitedClaim, runs with a fresh snapshot that sees every claim committed by earlier
-    /// holders of those locks: it counts the locked keys' running jobs and window starts, admits in claim order and
-    /// claims. The locks hold until commit, so no other claimer counts a key while this one's starts are
-    /// uncommitted. Only when a chunk held too few admissible jobs does the next chunk follow, doubling, up to
-    /// <see cref="LimitedScanMax"/> candidates.
+    /// passed over). The second carries LimitedClaim and COMMIT: with a fresh snapshot that sees every claim committed
+    /// by earlier holders of those locks, it counts the locked keys' running jobs and window starts, admits in claim
+    /// order and claims. The locks hold until commit, so no other claimer counts a key while this one's starts are
+    /// uncommitted. Only a round that claimed nothing from a full chunk is followed by another, over the next chunk
+    /// (doubling, up to <see cref="LimitedScanMax"/> candidates), so the jobs of full keys at the head of the queue do
+    /// not starve those behind them; a round that claimed some returns them, and the worker claims again for its other
+    /// free slots. Each round is retried alone on a deadlock, and nothing a round committed is lost to a later one.
     /// </summary>
     private async Task<(List<ClaimedJob> Claimed, List<(string, DateTimeOffset)> Ready, int Completed)> ClaimLimitedAsync(
         JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits, CancellationToken cancellationToken)
     {
-        var byName = limits.ToDictionary(l => l.Name, StringComparer.Ordinal);
-        var names = limits.Select(l => l.Name).ToArray();
+        var round = new LimitedRound(parameters, limits.ToDictionary(l => l.Name, StringComparer.Ordinal), limits.Select(l => l.Name).ToArray());
         await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var complete = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
         List<(string, DateTimeOffset)> ready = [];
         var completed = 0;
-        var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
-        var claimed = new List<ClaimedJob>();
         DateTimeOffset? reopensAt = null;
-        var (afterPriority, afterRunAt, afterId) = ((short)-1, DateTimeOffset.MinValue, long.MinValue);
         var scanned = 0;
         // A few more than wanted: enough when few keys are full, and the scan widens (doubling) when many are.
         var chunk = parameters.Limit + 8;
-        while (claimed.Count < parameters.Limit && scanned < LimitedScanMax)
+        while (true)
         {
-            var rows = new List<(long Id, LimitDefinition? Limit, string? Key)>();
-            var read = 0;
-            await using (var batch = new NpgsqlBatch(connection, transaction))
+            var read = await RetryDeadlocksAsync(() => ClaimLimitedRoundAsync(connection, round, complete, chunk, cancellationToken));
+            if (complete is not null)
+                (ready, completed, complete) = (round.Ready, round.Completed, null);
+            reopensAt = Earliest(reopensAt, round.ReopensAt);
+            scanned += read;
+            if (round.Claimed.Count > 0 || read < chunk || scanned >= LimitedScanMax)
+                break;
+            chunk = Math.Min(chunk * 2, LimitedScanMax);
+        }
+        if (reopensAt is { } reopens)
+            ready.Add((parameters.Queue, reopens));
+        return (round.Claimed, ready, completed);
+    }
+
+    /// <summary>One round of the limited claim (see <see cref="ClaimLimitedAsync"/>); returns how many candidates it read.</summary>
+    private async Task<int> ClaimLimitedRoundAsync(NpgsqlConnection connection, LimitedRound round, IReadOnlyList<JobCompletion>? complete, int chunk,
+        CancellationToken cancellationToken)
+    {
+        var parameters = round.Parameters;
+        var (afterPriority, afterRunAt, afterId) = round.After;
+        var rows = new List<(long Id, LimitDefinition? Limit, string? Key)>();
+        var read = 0;
+        try
+        {
+            await using (var batch = new NpgsqlBatch(connection))
             {
-                if (finished is not null)
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                if (complete is not null)
                 {
-                    var complete = BatchCommand("JobsComplete");
-                    AddCompletions(complete.Parameters, finished);
-                    batch.BatchCommands.Add(complete);
+                    var completion = BatchCommand("JobsComplete");
+                    AddCompletions(completion.Parameters, complete);
+                    batch.BatchCommands.Add(completion);
                 }
                 var candidates = BatchCommand("LimitedCandidates");
                 var p = candidates.Parameters;
                 p.AddWithValue("queue", parameters.Queue);
                 p.AddWithValue("limit", chunk);
-                p.AddWithValue("limit_names", names);
+                p.AddWithValue("limit_names", round.Names);
                 p.AddWithValue("after_priority", afterPriority);
                 p.Add(new NpgsqlParameter<DateTimeOffset>("after_run_at", NpgsqlDbType.TimestampTz) { TypedValue = afterRunAt });
                 p.AddWithValue("after_id", afterId);
                 batch.BatchCommands.Add(candidates);
                 await using var r = await batch.ExecuteReaderAsync(cancellationToken);
-                if (finished is not null)
+                if (complete is not null)
                 {
                     var done = await ReadCompletedAsync(r, cancellationToken);
-                    (ready, completed) = (done.Ready, done.Applied.Count);
+                    (round.Ready, round.Completed) = (done.Ready, done.Applied.Count);
                     await r.NextResultAsync(cancellationToken);
-                    finished = null;
                 }
                 while (await r.ReadAsync(cancellationToken))
                 {
                     read++;
                     (afterId, afterPriority, afterRunAt) = (r.GetInt64(0), r.GetInt16(1), r.GetFieldValue<DateTimeOffset>(2));
                     // A key of a limit no longer configured is unthrottled; a key another claimer holds now waits.
-                    var limit = !r.IsDBNull(3) && byName.TryGetValue(r.GetString(3), out var l) ? l : null;
+                    var limit = !r.IsDBNull(3) && round.ByName.TryGetValue(r.GetString(3), out var l) ? l : null;
                     if (limit is null)
                         rows.Add((afterId, null, null));
                     else if (r.GetBoolean(5))
                         rows.Add((afterId, limit, r.GetString(4)));
                 }
             }
-            scanned += read;
             if (rows.Count > 0)
-                reopensAt = Earliest(reopensAt, await AdmitAndClaimAsync(connection, transaction, parameters, rows, claimed, cancellationToken));
-            if (read < chunk)
-                break;
-            chunk = Math.Min(chunk * 2, LimitedScanMax);
+            {
+                var claim = BatchCommand("LimitedClaim");
+                AddLimitedClaimParameters(claim.Parameters, parameters, rows);
+                await using var batch = new NpgsqlBatch(connection);
+                batch.BatchCommands.Add(claim);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                await using var r = await batch.ExecuteReaderAsync(cancellationToken);
+                while (await r.ReadAsync(cancellationToken))
+                {
+                    if (!r.IsDBNull(0))
+                        round.Claimed.Add(ReadClaimed(r));
+                    if (!r.IsDBNull(15))
+                        round.ReopensAt = r.GetFieldValue<DateTimeOffset>(15);
+                }
+            }
+            else
+            {
+                await using var commit = new NpgsqlCommand("COMMIT", connection);
+                await commit.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
-
-        await transaction.CommitAsync(cancellationToken);
-        // Each chunk's claim comes back in claim order; a second chunk's may hold earlier jobs of a higher priority.
-        claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
-        if (reopensAt is { } reopens)
-            ready.Add((parameters.Queue, reopens));
-        return (claimed, ready, completed);
+        catch
+        {
+            // The transaction was opened by a statement, not by an NpgsqlTransaction: end it here, so that neither a retry
+            // nor the next user of this pooled connection runs inside it.
+            await RollbackQuietlyAsync(connection);
+            round.Claimed.Clear();
+            round.ReopensAt = null;
+            throw;
+        }
+        round.After = (afterPriority, afterRunAt, afterId);
+        return read;
     }
 
-    /// <summary>Runs LimitedClaim over one chunk's admissible candidates; returns when a full rate window reopens.</summary>
-    private async Task<DateTimeOffset?> AdmitAndClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JobsClaimParams parameters,
-        List<(long Id, LimitDefinition? Limit, string? Key)> rows, List<ClaimedJob> claimed, CancellationToken cancellationToken)
+    private static async Task RollbackQuietlyAsync(NpgsqlConnection connection)
     {
-        await using var claim = Command(connection, "LimitedClaim", transaction);
-        var p = claim.Parameters;
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection holds no transaction; the pool discards it.
+        }
+    }
+
+    private static void AddLimitedClaimParameters(NpgsqlParameterCollection p, JobsClaimParams parameters, List<(long Id, LimitDefinition? Limit, string? Key)> rows)
+    {
         p.AddWithValue("ids", rows.Select(c => c.Id).ToArray());
         p.Add(new NpgsqlParameter<string?[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(c => c.Key).ToArray() });
         p.Add(new NpgsqlParameter<int?[]>("max_running", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(c => c.Limit?.MaxRunning).ToArray() });
@@ -109,19 +157,22 @@ public sealed partial class PostgresJobStore
         {
             TypedValue = rows.Select(c => c.Limit is { HasRate: true } l ? l.RatePeriod : null).ToArray(),
         });
-        p.AddWithValue("limit", parameters.Limit - claimed.Count);
+        p.AddWithValue("limit", parameters.Limit);
         p.AddWithValue("lease", parameters.LeaseDuration);
         p.AddWithValue("worker", parameters.WorkerId);
-        DateTimeOffset? reopensAt = null;
-        await using var r = await claim.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            if (!r.IsDBNull(0))
-                claimed.Add(ReadClaimed(r));
-            if (!r.IsDBNull(15))
-                reopensAt = r.GetFieldValue<DateTimeOffset>(15);
-        }
-        return reopensAt;
+    }
+
+    /// <summary>What the rounds of one limited claim share: its parameters, where the scan stands, and what it got.</summary>
+    private sealed class LimitedRound(JobsClaimParams parameters, Dictionary<string, LimitDefinition> byName, string[] names)
+    {
+        public JobsClaimParams Parameters { get; } = parameters;
+        public Dictionary<string, LimitDefinition> ByName { get; } = byName;
+        public string[] Names { get; } = names;
+        public (short Priority, DateTimeOffset RunAt, long Id) After { get; set; } = (-1, DateTimeOffset.MinValue, long.MinValue);
+        public List<ClaimedJob> Claimed { get; } = [];
+        public DateTimeOffset? ReopensAt { get; set; }
+        public List<(string, DateTimeOffset)> Ready { get; set; } = [];
+        public int Completed { get; set; }
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null || a < b ? a : b;

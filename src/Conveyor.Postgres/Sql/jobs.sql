@@ -175,13 +175,17 @@ pruned AS (
     WHERE k.period IS NOT NULL AND s.limit_key = k.key AND s.started_at <= {now} - k.period
 ),
 room AS MATERIALIZED (
+    -- Each count only where its limit has that number (a null number leaves the room unbounded).
     SELECT k.key, k.period, k.candidates,
-           k.max_running - (SELECT count(*) FROM {schema}.jobs AS j
-                            WHERE j.limit_key = k.key AND j.state = 2 AND j.limit_key IS NOT NULL) AS running_room,
-           k.rate_count - (SELECT count(*) FROM {schema}.limit_starts AS s
-                           WHERE s.limit_key = k.key AND s.started_at > {now} - k.period) AS rate_room,
-           (SELECT min(s.started_at) FROM {schema}.limit_starts AS s
-            WHERE s.limit_key = k.key AND s.started_at > {now} - k.period) AS oldest_start
+           CASE WHEN k.max_running IS NOT NULL THEN
+               k.max_running - (SELECT count(*) FROM {schema}.jobs AS j
+                                WHERE j.limit_key = k.key AND j.state = 2 AND j.limit_key IS NOT NULL) END AS running_room,
+           CASE WHEN k.period IS NOT NULL THEN
+               k.rate_count - (SELECT count(*) FROM {schema}.limit_starts AS s
+                               WHERE s.limit_key = k.key AND s.started_at > {now} - k.period) END AS rate_room,
+           CASE WHEN k.period IS NOT NULL THEN
+               (SELECT min(s.started_at) FROM {schema}.limit_starts AS s
+                WHERE s.limit_key = k.key AND s.started_at > {now} - k.period) END AS oldest_start
     FROM k
 ),
 admitted AS (
