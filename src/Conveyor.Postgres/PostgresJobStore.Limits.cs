@@ -16,10 +16,11 @@ public sealed partial class PostgresJobStore
     /// passed over). The second carries LimitedClaim and COMMIT: with a fresh snapshot that sees every claim committed
     /// by earlier holders of those locks, it counts the locked keys' running jobs and window starts, admits in claim
     /// order and claims. The locks hold until commit, so no other claimer counts a key while this one's starts are
-    /// uncommitted. Only a round that claimed nothing from a full chunk is followed by another, over the next chunk
-    /// (doubling, up to <see cref="LimitedScanMax"/> candidates), so the jobs of full keys at the head of the queue do
-    /// not starve those behind them; a round that claimed some returns them, and the worker claims again for its other
-    /// free slots. Each round is retried alone on a deadlock, and nothing a round committed is lost to a later one.
+    /// uncommitted. While the claim has fewer jobs than wanted and the chunk was full, another round follows over the
+    /// next chunk (doubling, up to <see cref="LimitedScanMax"/> candidates), so the jobs of full keys at the head of the
+    /// queue do not starve those behind them. Each round is retried alone on a deadlock; when a later round fails
+    /// otherwise, what earlier rounds committed is returned (completions applied, jobs that hold leases already) and
+    /// the error meets the next claim.
     /// </summary>
     private async Task<(List<ClaimedJob> Claimed, List<(string, DateTimeOffset)> Ready, int Completed)> ClaimLimitedAsync(
         JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits, CancellationToken cancellationToken)
@@ -29,23 +30,32 @@ public sealed partial class PostgresJobStore
         var complete = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
         List<(string, DateTimeOffset)> ready = [];
         var completed = 0;
-        DateTimeOffset? reopensAt = null;
         var scanned = 0;
         // A few more than wanted: enough when few keys are full, and the scan widens (doubling) when many are.
         var chunk = parameters.Limit + 8;
         while (true)
         {
-            var read = await RetryDeadlocksAsync(() => ClaimLimitedRoundAsync(connection, round, complete, chunk, cancellationToken));
+            int read;
+            try
+            {
+                read = await RetryDeadlocksAsync(() => ClaimLimitedRoundAsync(connection, round, complete, chunk, cancellationToken));
+            }
+            catch (Exception) when (scanned > 0)
+            {
+                // An earlier round committed (its completions, maybe jobs that hold leases now): return what it did.
+                break;
+            }
             if (complete is not null)
                 (ready, completed, complete) = (round.Ready, round.Completed, null);
-            reopensAt = Earliest(reopensAt, round.ReopensAt);
             scanned += read;
-            if (round.Claimed.Count > 0 || read < chunk || scanned >= LimitedScanMax)
+            if (round.Claimed.Count == parameters.Limit || read < chunk || scanned >= LimitedScanMax)
                 break;
             chunk = Math.Min(chunk * 2, LimitedScanMax);
         }
-        if (reopensAt is { } reopens)
+        if (round.ReopensAt is { } reopens)
             ready.Add((parameters.Queue, reopens));
+        // A later round's jobs may hold an earlier priority than an earlier round's; claims come back in claim order.
+        round.Claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
         return (round.Claimed, ready, completed);
     }
 
@@ -99,18 +109,25 @@ public sealed partial class PostgresJobStore
             if (rows.Count > 0)
             {
                 var claim = BatchCommand("LimitedClaim");
-                AddLimitedClaimParameters(claim.Parameters, parameters, rows);
+                AddLimitedClaimParameters(claim.Parameters, parameters, round.Claimed.Count, rows);
                 await using var batch = new NpgsqlBatch(connection);
                 batch.BatchCommands.Add(claim);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-                await using var r = await batch.ExecuteReaderAsync(cancellationToken);
-                while (await r.ReadAsync(cancellationToken))
+                var claimed = new List<ClaimedJob>();
+                DateTimeOffset? reopensAt = null;
+                await using (var r = await batch.ExecuteReaderAsync(cancellationToken))
                 {
-                    if (!r.IsDBNull(0))
-                        round.Claimed.Add(ReadClaimed(r));
-                    if (!r.IsDBNull(15))
-                        round.ReopensAt = r.GetFieldValue<DateTimeOffset>(15);
+                    while (await r.ReadAsync(cancellationToken))
+                    {
+                        if (!r.IsDBNull(0))
+                            claimed.Add(ReadClaimed(r));
+                        if (!r.IsDBNull(15))
+                            reopensAt = r.GetFieldValue<DateTimeOffset>(15);
+                    }
                 }
+                // Committed: the reader has consumed COMMIT's result too.
+                round.Claimed.AddRange(claimed);
+                round.ReopensAt = Earliest(round.ReopensAt, reopensAt);
             }
             else
             {
@@ -123,8 +140,6 @@ public sealed partial class PostgresJobStore
             // The transaction was opened by a statement, not by an NpgsqlTransaction: end it here, so that neither a retry
             // nor the next user of this pooled connection runs inside it.
             await RollbackQuietlyAsync(connection);
-            round.Claimed.Clear();
-            round.ReopensAt = null;
             throw;
         }
         round.After = (afterPriority, afterRunAt, afterId);
@@ -144,7 +159,8 @@ public sealed partial class PostgresJobStore
         }
     }
 
-    private static void AddLimitedClaimParameters(NpgsqlParameterCollection p, JobsClaimParams parameters, List<(long Id, LimitDefinition? Limit, string? Key)> rows)
+    private static void AddLimitedClaimParameters(NpgsqlParameterCollection p, JobsClaimParams parameters, int claimedSoFar,
+        List<(long Id, LimitDefinition? Limit, string? Key)> rows)
     {
         p.AddWithValue("ids", rows.Select(c => c.Id).ToArray());
         p.Add(new NpgsqlParameter<string?[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(c => c.Key).ToArray() });
@@ -157,7 +173,7 @@ public sealed partial class PostgresJobStore
         {
             TypedValue = rows.Select(c => c.Limit is { HasRate: true } l ? l.RatePeriod : null).ToArray(),
         });
-        p.AddWithValue("limit", parameters.Limit);
+        p.AddWithValue("limit", parameters.Limit - claimedSoFar);
         p.AddWithValue("lease", parameters.LeaseDuration);
         p.AddWithValue("worker", parameters.WorkerId);
     }

@@ -69,6 +69,11 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         Assert.True(plans["QueuesWaitingCount"].Contains("jobs_claim", StringComparison.Ordinal), plans["QueuesWaitingCount"]);
         Assert.True(plans["TenantsWaitingCount"].Contains("Index Only Scan using jobs_tenant_waiting", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
         Assert.True(plans["TenantsWaitingCount"].Contains("Index Cond: (tenant = ", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
+        // The limited claim: candidates from the head of jobs_claim; admission counts a key's running jobs in
+        // jobs_limit_running and its starts in limit_starts_key, and claims by primary key.
+        Assert.True(plans["LimitedCandidates"].Contains("jobs_claim", StringComparison.Ordinal), plans["LimitedCandidates"]);
+        foreach (var index in new[] { "jobs_limit_running", "limit_starts_key", "jobs_pkey" })
+            Assert.True(plans["LimitedClaim"].Contains(index, StringComparison.Ordinal), plans["LimitedClaim"]);
         // A unique key's lookup: one range of jobs_unique (migration 0009).
         Assert.True(plans["UniqueFind"].Contains("jobs_unique", StringComparison.Ordinal), plans["UniqueFind"]);
         // No other statement reads the tenants' index (its predicate keeps it out of reach: migration 0004).
@@ -130,6 +135,9 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             NewJob[] unique = [two[0] with { UniqueKey = "k:1", UniquePeriod = ttl }, two[1] with { UniqueKey = "k:2", UniquePeriod = ttl }];
             await Assert.ThrowsAsync<QueueFullException>(() => store.JobsInsertAsync(
                 new JobsInsertParams(unique, new Dictionary<string, QueueBound> { ["q"] = new(1, ttl) }), CancellationToken.None));
+            // A limited claim with a candidate each time (its key fills after two): its candidates and its admission.
+            await store.JobsInsertAsync(new JobsInsertParams([two[0] with { Queue = "limited", LimitName = "lim", LimitKey = "lim:t" }]), CancellationToken.None);
+            await store.JobsClaimAsync(new JobsClaimParams("limited", 16, "w", ttl) { Limits = [new LimitDefinition("lim", 2, 10, ttl)] }, CancellationToken.None);
         }
 
         Dictionary<string, string> empty;
@@ -155,7 +163,7 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
     {
         var markers = new Dictionary<string, string>
         {
-            ["JobsClaim"] = "lease_token = lease_token + 1",
+            ["JobsClaim"] = "FOR UPDATE SKIP LOCKED))\n    RETURNING id, kind",
             ["JobsComplete"] = "ended_attempt",
             ["JobsHeartbeat"] = "RETURNING id, cancel_requested",
             ["JobsReap"] = "'reaper'",
@@ -170,6 +178,8 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["QueuesWaitingCount"] = "WHERE queue = q AND state = 1",
             ["TenantsWaitingCount"] = "WHERE tenant = t AND state = 1",
             ["UniqueFind"] = "u.unique_key = k.key",
+            ["LimitedCandidates"] = "pg_try_advisory_xact_lock",
+            ["LimitedClaim"] = "PARTITION BY c.key",
         };
         var plans = new Dictionary<string, string>();
         var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();
