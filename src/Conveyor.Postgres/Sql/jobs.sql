@@ -167,8 +167,9 @@ WITH c AS MATERIALIZED (
          WITH ORDINALITY AS c(id, key, max_running, rate_count, period, ord)
 ),
 k AS MATERIALIZED (
-    SELECT DISTINCT ON (key) key, max_running, rate_count, period, count(*) OVER (PARTITION BY key) AS candidates
-    FROM c WHERE key IS NOT NULL
+    -- A key's candidates all carry its limit's numbers.
+    SELECT key, min(max_running) AS max_running, min(rate_count) AS rate_count, min(period) AS period, count(*) AS candidates
+    FROM c WHERE key IS NOT NULL GROUP BY key
 ),
 pruned AS (
     DELETE FROM {schema}.limit_starts AS s USING k
