@@ -25,7 +25,7 @@ public sealed partial class PostgresJobStore
     private async Task<(List<ClaimedJob> Claimed, List<(string, DateTimeOffset)> Ready, int Completed)> ClaimLimitedAsync(
         JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits, CancellationToken cancellationToken)
     {
-        var round = new LimitedRound(parameters, limits.ToDictionary(l => l.Name, StringComparer.Ordinal), limits.Select(l => l.Name).ToArray());
+        var progress = new LimitedClaimProgress(parameters, limits.ToDictionary(l => l.Name, StringComparer.Ordinal), limits.Select(l => l.Name).ToArray());
         await using var connection = await OpenAsync(cancellationToken);
         var complete = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
         List<(string, DateTimeOffset)> ready = [];
@@ -40,7 +40,7 @@ public sealed partial class PostgresJobStore
             int read;
             try
             {
-                read = await RetryDeadlocksAsync(() => ClaimLimitedRoundAsync(connection, round, complete, chunk, cancellationToken));
+                read = await RetryDeadlocksAsync(() => ClaimLimitedRoundAsync(connection, progress, complete, chunk, cancellationToken));
             }
             catch (Exception) when (scanned > 0)
             {
@@ -48,25 +48,25 @@ public sealed partial class PostgresJobStore
                 break;
             }
             if (complete is not null)
-                (ready, completed, complete) = (round.Ready, round.Completed, null);
+                (ready, completed, complete) = (progress.Ready, progress.Completed, null);
             scanned += read;
-            if (round.Claimed.Count == parameters.Limit || read < chunk || scanned >= LimitedScanMax)
+            if (progress.Claimed.Count == parameters.Limit || read < chunk || scanned >= LimitedScanMax)
                 break;
             chunk = Math.Min(chunk * 2, LimitedScanMax);
         }
-        if (round.ReopensAt is { } reopens)
+        if (progress.ReopensAt is { } reopens)
             ready.Add((parameters.Queue, reopens));
         // A later round's jobs may hold an earlier priority than an earlier round's; claims come back in claim order.
-        round.Claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
-        return (round.Claimed, ready, completed);
+        progress.Claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
+        return (progress.Claimed, ready, completed);
     }
 
     /// <summary>One round of the limited claim (see <see cref="ClaimLimitedAsync"/>); returns how many candidates it read.</summary>
-    private async Task<int> ClaimLimitedRoundAsync(NpgsqlConnection connection, LimitedRound round, IReadOnlyList<JobCompletion>? complete, int chunk,
+    private async Task<int> ClaimLimitedRoundAsync(NpgsqlConnection connection, LimitedClaimProgress progress, IReadOnlyList<JobCompletion>? complete, int chunk,
         CancellationToken cancellationToken)
     {
-        var parameters = round.Parameters;
-        var (afterPriority, afterRunAt, afterId) = round.After;
+        var parameters = progress.Parameters;
+        var (afterPriority, afterRunAt, afterId) = progress.After;
         var rows = new List<(long Id, LimitDefinition? Limit, string? Key)>();
         var read = 0;
         try
@@ -84,7 +84,7 @@ public sealed partial class PostgresJobStore
                 var p = candidates.Parameters;
                 p.AddWithValue("queue", parameters.Queue);
                 p.AddWithValue("limit", chunk);
-                p.AddWithValue("limit_names", round.Names);
+                p.AddWithValue("limit_names", progress.Names);
                 p.AddWithValue("after_priority", afterPriority);
                 p.Add(new NpgsqlParameter<DateTimeOffset>("after_run_at", NpgsqlDbType.TimestampTz) { TypedValue = afterRunAt });
                 p.AddWithValue("after_id", afterId);
@@ -93,7 +93,7 @@ public sealed partial class PostgresJobStore
                 if (complete is not null)
                 {
                     var done = await ReadCompletedAsync(r, cancellationToken);
-                    (round.Ready, round.Completed) = (done.Ready, done.Applied.Count);
+                    (progress.Ready, progress.Completed) = (done.Ready, done.Applied.Count);
                     await r.NextResultAsync(cancellationToken);
                 }
                 while (await r.ReadAsync(cancellationToken))
@@ -101,7 +101,7 @@ public sealed partial class PostgresJobStore
                     read++;
                     (afterId, afterPriority, afterRunAt) = (r.GetInt64(0), r.GetInt16(1), r.GetFieldValue<DateTimeOffset>(2));
                     // A key of a limit no longer configured is unthrottled; a key another claimer holds now waits.
-                    var limit = !r.IsDBNull(3) && round.ByName.TryGetValue(r.GetString(3), out var l) ? l : null;
+                    var limit = !r.IsDBNull(3) && progress.ByName.TryGetValue(r.GetString(3), out var l) ? l : null;
                     if (limit is null)
                         rows.Add((afterId, null, null));
                     else if (r.GetBoolean(5))
@@ -111,7 +111,7 @@ public sealed partial class PostgresJobStore
             if (rows.Count > 0)
             {
                 var claim = BatchCommand("LimitedClaim");
-                AddLimitedClaimParameters(claim.Parameters, parameters, round.Claimed.Count, rows);
+                AddLimitedClaimParameters(claim.Parameters, parameters, progress.Claimed.Count, rows);
                 await using var batch = new NpgsqlBatch(connection);
                 batch.BatchCommands.Add(claim);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
@@ -128,8 +128,8 @@ public sealed partial class PostgresJobStore
                     }
                 }
                 // Committed: the reader has consumed COMMIT's result too.
-                round.Claimed.AddRange(claimed);
-                round.ReopensAt = Earliest(round.ReopensAt, reopensAt);
+                progress.Claimed.AddRange(claimed);
+                progress.ReopensAt = Earliest(progress.ReopensAt, reopensAt);
             }
             else
             {
@@ -144,7 +144,7 @@ public sealed partial class PostgresJobStore
             await RollbackQuietlyAsync(connection);
             throw;
         }
-        round.After = (afterPriority, afterRunAt, afterId);
+        progress.After = (afterPriority, afterRunAt, afterId);
         return read;
     }
 
@@ -181,7 +181,7 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>What the rounds of one limited claim share: its parameters, where the scan stands, and what it got.</summary>
-    private sealed class LimitedRound(JobsClaimParams parameters, Dictionary<string, LimitDefinition> byName, string[] names)
+    private sealed class LimitedClaimProgress(JobsClaimParams parameters, Dictionary<string, LimitDefinition> byName, string[] names)
     {
         public JobsClaimParams Parameters { get; } = parameters;
         public Dictionary<string, LimitDefinition> ByName { get; } = byName;
