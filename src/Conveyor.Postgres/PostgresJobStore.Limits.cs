@@ -10,22 +10,22 @@ public sealed partial class PostgresJobStore
     internal const int LimitedScanMax = 2048;
 
     /// <summary>
-    /// The claim under limits, in rounds of one transaction (READ COMMITTED) and one round trip each: a batch of the
-    /// completions (first round only), LimitedCandidates and LimitedClaim. LimitedCandidates reads a chunk of
-    /// candidates in claim order and takes the advisory lock of every configured limit key it meets, without waiting
-    /// (a key another node is claiming now is passed over). LimitedClaim, a later statement with a fresh snapshot that
-    /// sees every claim committed by earlier holders of those locks, counts the locked keys' running jobs and window
-    /// starts, admits in claim order and claims. The locks hold until the batch's commit, so no other claimer counts a
-    /// key while this one's starts are uncommitted. While the claim has fewer jobs than wanted and the chunk was full,
-    /// another round follows over the next chunk (doubling, up to <see cref="LimitedScanMax"/> candidates), so the
-    /// jobs of full keys at the head of the queue do not starve those behind them. Each round is retried alone on a
-    /// deadlock; when a later round fails otherwise, what earlier rounds committed is returned (completions applied,
-    /// jobs that hold leases already) and the error meets the next claim.
+    /// The claim under limits, in rounds of one transaction (READ COMMITTED) and two round trips each. The first
+    /// carries BEGIN, the completions (first round only) and a chunk of candidates in claim order; reading it takes the
+    /// advisory lock of every configured limit key it meets, without waiting (a key another node is claiming now is
+    /// passed over). The second carries LimitedClaim and COMMIT: with a fresh snapshot that sees every claim committed
+    /// by earlier holders of those locks, it counts the locked keys' running jobs and window starts, admits in claim
+    /// order and claims. The locks hold until commit, so no other claimer counts a key while this one's starts are
+    /// uncommitted. While the claim has fewer jobs than wanted and the chunk was full, another round follows over the
+    /// next chunk (doubling, up to <see cref="LimitedScanMax"/> candidates), so the jobs of full keys at the head of the
+    /// queue do not starve those behind them. Each round is retried alone on a deadlock; when a later round fails
+    /// otherwise, what earlier rounds committed is returned (completions applied, jobs that hold leases already) and
+    /// the error meets the next claim.
     /// </summary>
     private async Task<(List<ClaimedJob> Claimed, List<(string, DateTimeOffset)> Ready, int Completed)> ClaimLimitedAsync(
         JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits, CancellationToken cancellationToken)
     {
-        var progress = new LimitedClaimProgress(parameters, limits);
+        var progress = new LimitedClaimProgress(parameters, limits.ToDictionary(l => l.Name, StringComparer.Ordinal), limits.Select(l => l.Name).ToArray());
         await using var connection = await OpenAsync(cancellationToken);
         var complete = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
         List<(string, DateTimeOffset)> ready = [];
@@ -67,75 +67,125 @@ public sealed partial class PostgresJobStore
     {
         var parameters = progress.Parameters;
         var (afterPriority, afterRunAt, afterId) = progress.After;
-        await using var batch = new NpgsqlBatch(connection);
-        if (complete is not null)
+        var rows = new List<(long Id, LimitDefinition? Limit, string? Key)>();
+        var read = 0;
+        try
         {
-            var completion = BatchCommand("JobsComplete");
-            AddCompletions(completion.Parameters, complete);
-            batch.BatchCommands.Add(completion);
+            await using (var batch = new NpgsqlBatch(connection))
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                if (complete is not null)
+                {
+                    var completion = BatchCommand("JobsComplete");
+                    AddCompletions(completion.Parameters, complete);
+                    batch.BatchCommands.Add(completion);
+                }
+                var candidates = BatchCommand("LimitedCandidates");
+                var p = candidates.Parameters;
+                p.AddWithValue("queue", parameters.Queue);
+                p.AddWithValue("limit", chunk);
+                p.AddWithValue("limit_names", progress.Names);
+                p.AddWithValue("after_priority", afterPriority);
+                p.Add(new NpgsqlParameter<DateTimeOffset>("after_run_at", NpgsqlDbType.TimestampTz) { TypedValue = afterRunAt });
+                p.AddWithValue("after_id", afterId);
+                batch.BatchCommands.Add(candidates);
+                await using var r = await batch.ExecuteReaderAsync(cancellationToken);
+                if (complete is not null)
+                {
+                    var done = await ReadCompletedAsync(r, cancellationToken);
+                    (progress.Ready, progress.Completed) = (done.Ready, done.Applied.Count);
+                    await r.NextResultAsync(cancellationToken);
+                }
+                while (await r.ReadAsync(cancellationToken))
+                {
+                    read++;
+                    (afterId, afterPriority, afterRunAt) = (r.GetInt64(0), r.GetInt16(1), r.GetFieldValue<DateTimeOffset>(2));
+                    // A key of a limit no longer configured is unthrottled; a key another claimer holds now waits.
+                    var limit = !r.IsDBNull(3) && progress.ByName.TryGetValue(r.GetString(3), out var l) ? l : null;
+                    if (limit is null)
+                        rows.Add((afterId, null, null));
+                    else if (r.GetBoolean(5))
+                        rows.Add((afterId, limit, r.GetString(4)));
+                }
+            }
+            if (rows.Count > 0)
+            {
+                var claim = BatchCommand("LimitedClaim");
+                AddLimitedClaimParameters(claim.Parameters, parameters, progress.Claimed.Count, rows);
+                await using var batch = new NpgsqlBatch(connection);
+                batch.BatchCommands.Add(claim);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                var claimed = new List<ClaimedJob>();
+                DateTimeOffset? reopensAt = null;
+                await using (var r = await batch.ExecuteReaderAsync(cancellationToken))
+                {
+                    while (await r.ReadAsync(cancellationToken))
+                    {
+                        if (!r.IsDBNull(0))
+                            claimed.Add(ReadClaimed(r));
+                        if (!r.IsDBNull(15))
+                            reopensAt = r.GetFieldValue<DateTimeOffset>(15);
+                    }
+                }
+                // Committed: the reader has consumed COMMIT's result too.
+                progress.Claimed.AddRange(claimed);
+                progress.ReopensAt = Earliest(progress.ReopensAt, reopensAt);
+            }
+            else
+            {
+                await using var commit = new NpgsqlCommand("COMMIT", connection);
+                await commit.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
-        var candidates = BatchCommand("LimitedCandidates");
-        var p = candidates.Parameters;
-        p.AddWithValue("queue", parameters.Queue);
-        p.AddWithValue("limit", chunk);
-        p.AddWithValue("limit_names", progress.Names);
-        p.AddWithValue("after_priority", afterPriority);
-        p.Add(new NpgsqlParameter<DateTimeOffset>("after_run_at", NpgsqlDbType.TimestampTz) { TypedValue = afterRunAt });
-        p.AddWithValue("after_id", afterId);
-        batch.BatchCommands.Add(candidates);
-        var claim = BatchCommand("LimitedClaim");
-        p = claim.Parameters;
-        p.AddWithValue("limit_names", progress.Names);
-        p.Add(new NpgsqlParameter<int?[]>("max_running", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = progress.MaxRunning });
-        p.Add(new NpgsqlParameter<int?[]>("rate_counts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = progress.RateCounts });
-        p.Add(new NpgsqlParameter<TimeSpan?[]>("periods", NpgsqlDbType.Array | NpgsqlDbType.Interval) { TypedValue = progress.Periods });
-        p.AddWithValue("limit", parameters.Limit - progress.Claimed.Count);
-        p.AddWithValue("lease", parameters.LeaseDuration);
-        p.AddWithValue("worker", parameters.WorkerId);
-        batch.BatchCommands.Add(claim);
-
-        List<(string, DateTimeOffset)> ready = [];
-        var completed = 0;
-        var claimed = new List<ClaimedJob>();
-        DateTimeOffset? reopensAt = null;
-        int read;
-        await using (var r = await batch.ExecuteReaderAsync(cancellationToken))
+        catch
         {
-            if (complete is not null)
-            {
-                var done = await ReadCompletedAsync(r, cancellationToken);
-                (ready, completed) = (done.Ready, done.Applied.Count);
-                await r.NextResultAsync(cancellationToken);
-            }
-            await r.ReadAsync(cancellationToken);
-            read = r.GetInt32(0);
-            if (read > 0)
-                (afterPriority, afterRunAt, afterId) = (r.GetInt16(1), r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3));
-            await r.NextResultAsync(cancellationToken);
-            while (await r.ReadAsync(cancellationToken))
-            {
-                if (!r.IsDBNull(0))
-                    claimed.Add(ReadClaimed(r));
-                if (!r.IsDBNull(15))
-                    reopensAt = r.GetFieldValue<DateTimeOffset>(15);
-            }
+            // The transaction was opened by a statement, not by an NpgsqlTransaction: end it here, so that neither a retry
+            // nor the next user of this pooled connection runs inside it.
+            await RollbackQuietlyAsync(connection);
+            throw;
         }
-        // Committed (the batch is one implicit transaction, ended when its reader is): record the round.
-        (progress.Ready, progress.Completed) = (ready, completed);
-        progress.Claimed.AddRange(claimed);
-        progress.ReopensAt = Earliest(progress.ReopensAt, reopensAt);
         progress.After = (afterPriority, afterRunAt, afterId);
         return read;
     }
 
-    /// <summary>What the rounds of one limited claim share: its parameters and limits, where the scan stands, and what it got.</summary>
-    private sealed class LimitedClaimProgress(JobsClaimParams parameters, IReadOnlyList<LimitDefinition> limits)
+    private static async Task RollbackQuietlyAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection holds no transaction; the pool discards it.
+        }
+    }
+
+    private static void AddLimitedClaimParameters(NpgsqlParameterCollection p, JobsClaimParams parameters, int claimedSoFar,
+        List<(long Id, LimitDefinition? Limit, string? Key)> rows)
+    {
+        p.AddWithValue("ids", rows.Select(c => c.Id).ToArray());
+        p.Add(new NpgsqlParameter<string?[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(c => c.Key).ToArray() });
+        p.Add(new NpgsqlParameter<int?[]>("max_running", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(c => c.Limit?.MaxRunning).ToArray() });
+        p.Add(new NpgsqlParameter<int?[]>("rate_counts", NpgsqlDbType.Array | NpgsqlDbType.Integer)
+        {
+            TypedValue = rows.Select(c => c.Limit is { HasRate: true } l ? l.RateCount : null).ToArray(),
+        });
+        p.Add(new NpgsqlParameter<TimeSpan?[]>("periods", NpgsqlDbType.Array | NpgsqlDbType.Interval)
+        {
+            TypedValue = rows.Select(c => c.Limit is { HasRate: true } l ? l.RatePeriod : null).ToArray(),
+        });
+        p.AddWithValue("limit", parameters.Limit - claimedSoFar);
+        p.AddWithValue("lease", parameters.LeaseDuration);
+        p.AddWithValue("worker", parameters.WorkerId);
+    }
+
+    /// <summary>What the rounds of one limited claim share: its parameters, where the scan stands, and what it got.</summary>
+    private sealed class LimitedClaimProgress(JobsClaimParams parameters, Dictionary<string, LimitDefinition> byName, string[] names)
     {
         public JobsClaimParams Parameters { get; } = parameters;
-        public string[] Names { get; } = limits.Select(l => l.Name).ToArray();
-        public int?[] MaxRunning { get; } = limits.Select(l => l.MaxRunning).ToArray();
-        public int?[] RateCounts { get; } = limits.Select(l => l.HasRate ? l.RateCount : null).ToArray();
-        public TimeSpan?[] Periods { get; } = limits.Select(l => l.HasRate ? l.RatePeriod : null).ToArray();
+        public Dictionary<string, LimitDefinition> ByName { get; } = byName;
+        public string[] Names { get; } = names;
         public (short Priority, DateTimeOffset RunAt, long Id) After { get; set; } = (-1, DateTimeOffset.MinValue, long.MinValue);
         public List<ClaimedJob> Claimed { get; } = [];
         public DateTimeOffset? ReopensAt { get; set; }

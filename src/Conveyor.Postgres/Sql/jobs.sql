@@ -132,60 +132,39 @@ FROM claimed ORDER BY priority, id;
 
 -- name: LimitedCandidates
 -- The limited claim's next chunk of candidates after the keyset @after_*, in claim order, with the fast path's queue,
--- pause and concurrency-key rules, read without row locks (LimitedClaim re-checks state = 1). For each job of a
+-- pause and concurrency-key rules, read without row locks (the update re-checks state = 1). For each job of a
 -- configured limit (@limit_names) it takes the limit key's transaction-scoped advisory lock, without waiting: false
 -- means another claimer holds the key now, so this claim passes its jobs over. Taken here, before LimitedClaim runs,
--- the lock makes that later statement's snapshot see every claim of the key committed by the previous holder. The
--- chunk goes to LimitedClaim, the next statement of the same transaction, through the transaction-local setting
--- conveyor.limit_candidates (a JSON array of [id, limit name, limit key, locked] in claim order), so both travel in one
--- round trip; the caller gets how many candidates were read and the keyset of the last, to continue from.
-WITH candidates AS MATERIALIZED (
-    SELECT j.id, j.priority, j.run_at, j.limit_name, j.limit_key,
-           CASE WHEN j.limit_name = ANY(@limit_names)
-                THEN pg_try_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:limit:' || j.limit_key, 0))
-                ELSE true END AS locked
-    FROM {schema}.jobs AS j
-    WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
-      AND (j.priority, j.run_at, j.id) > (@after_priority, @after_run_at, @after_id)
-      AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
-      AND {concurrency_key_rule}
-    ORDER BY j.priority, j.run_at, j.id
-    LIMIT @limit
-)
-SELECT (SELECT count(*) FROM candidates)::integer, last.priority, last.run_at, last.id,
-       set_config('conveyor.limit_candidates',
-                  (SELECT coalesce(json_agg(json_build_array(id, limit_name, limit_key, locked) ORDER BY priority, run_at, id), '[]')::text
-                   FROM candidates), true) IS NOT NULL
-FROM (SELECT 1) AS one
-LEFT JOIN LATERAL (SELECT priority, run_at, id FROM candidates ORDER BY priority DESC, run_at DESC, id DESC LIMIT 1) AS last ON true;
+-- the lock makes that later statement's snapshot see every claim of the key committed by the previous holder.
+SELECT j.id, j.priority, j.run_at, j.limit_name, j.limit_key,
+       CASE WHEN j.limit_name = ANY(@limit_names)
+            THEN pg_try_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:limit:' || j.limit_key, 0))
+            ELSE true END
+FROM {schema}.jobs AS j
+WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
+  AND (j.priority, j.run_at, j.id) > (@after_priority, @after_run_at, @after_id)
+  AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
+  AND {concurrency_key_rule}
+ORDER BY j.priority, j.run_at, j.id
+LIMIT @limit;
 
 -- name: LimitedClaim
 -- Admission and claim in one statement, run after LimitedCandidates took the advisory locks, so its snapshot sees
--- every claim of those keys committed by earlier holders (and this transaction's own). The candidates come from
--- conveyor.limit_candidates, in claim order; the configured limits' numbers as arrays by name (@limit_names: most
--- running, most starts per period, the period; null where the limit has none). A candidate of a limit no longer
--- configured is not throttled; one whose key another claimer held is left out. A candidate is admitted while its rank
--- among its key's candidates fits the key's room (limit minus running jobs, and rate count minus starts inside the
--- window), the first @limit admitted are claimed as JobsClaim does (re-checked as pending: a candidate was read
--- without a row lock), and rate-limited keys get a start row per claimed job. Starts that left their window are
--- dropped first (only keys this claim holds the lock of). Every row carries reopens_at, the instant the earliest full
--- rate window met here frees a start (null if none); with nothing claimed, one row of nulls carries it. The re-check
--- is written "state + 0 = 1" so that the planner cannot answer it from jobs_claim (whose predicate is state = 1): on a
--- table without statistics it then reads that whole index on every claim instead of looking the ids up by primary
--- key (the pitfall JobsClaim's comment describes).
-WITH input AS MATERIALIZED (
-    SELECT (e.v ->> 0)::bigint AS id, e.v ->> 1 AS name, e.v ->> 2 AS key, (e.v ->> 3)::boolean AS locked, e.ord
-    FROM json_array_elements(coalesce(current_setting('conveyor.limit_candidates', true), '[]')::json) WITH ORDINALITY AS e(v, ord)
-),
-throttled AS MATERIALIZED (
-    SELECT i.id, i.ord, CASE WHEN l.name IS NOT NULL THEN i.key END AS key, l.max_running, l.rate_count, l.period
-    FROM input AS i
-    LEFT JOIN unnest(@limit_names::text[], @max_running::integer[], @rate_counts::integer[], @periods::interval[])
-         AS l(name, max_running, rate_count, period) ON l.name = i.name
-    WHERE l.name IS NULL OR i.locked
-),
-c AS MATERIALIZED (
-    SELECT t.*, row_number() OVER (PARTITION BY t.key ORDER BY t.ord) AS rank FROM throttled AS t
+-- every claim of those keys committed by earlier holders (and this transaction's own). The candidates come in claim
+-- order as parallel arrays: id, limit key (null: not throttled) and that key's numbers (most running, most starts per
+-- period, the period; null where the limit has none); unlocked keys' jobs were left out by the caller. A candidate is
+-- admitted while its rank among its key's candidates fits the key's room (limit minus running jobs, and rate count
+-- minus starts inside the window), the first @limit admitted are claimed as JobsClaim does (re-checked as pending: a
+-- candidate was read without a row lock), and rate-limited keys get a start row per claimed job. Starts that left
+-- their window are dropped first (only keys this claim holds the lock of). Every row carries reopens_at, the instant
+-- the earliest full rate window met here frees a start (null if none); with nothing claimed, one row of nulls
+-- carries it. The re-check is written "state + 0 = 1" so that the planner cannot answer it from jobs_claim (whose
+-- predicate is state = 1): on a table without statistics it then reads that whole index on every claim instead of
+-- looking the ids up by primary key (the pitfall JobsClaim's comment describes).
+WITH c AS MATERIALIZED (
+    SELECT c.*, row_number() OVER (PARTITION BY c.key ORDER BY c.ord) AS rank
+    FROM unnest(@ids::bigint[], @keys::text[], @max_running::integer[], @rate_counts::integer[], @periods::interval[])
+         WITH ORDINALITY AS c(id, key, max_running, rate_count, period, ord)
 ),
 k AS MATERIALIZED (
     -- A key's candidates all carry its limit's numbers.

@@ -179,7 +179,7 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["TenantsWaitingCount"] = "WHERE tenant = t AND state = 1",
             ["UniqueFind"] = "u.unique_key = k.key",
             ["LimitedCandidates"] = "pg_try_advisory_xact_lock",
-            ["LimitedClaim"] = "PARTITION BY t.key",
+            ["LimitedClaim"] = "PARTITION BY c.key",
         };
         var plans = new Dictionary<string, string>();
         var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();
