@@ -3,7 +3,10 @@ using Npgsql;
 
 namespace Conveyor.StoreTests.Postgres;
 
-/// <summary>What only PostgreSQL can show about the claim: its plan, and how it serialises a concurrency key.</summary>
+/// <summary>
+/// What only PostgreSQL can show about the claim: its plan, how it serialises a concurrency key, and that a limited
+/// claim round (whose transaction a BEGIN statement opens) ends its transaction when it fails, so that it can retry.
+/// </summary>
 [RequiresEnvironmentVariable(PostgresStoreFactory.EnvironmentVariable, PostgresStoreFactory.MissingReason)]
 public sealed class PostgresClaimTests : PostgresStoreTestBase
 {
@@ -51,6 +54,46 @@ public sealed class PostgresClaimTests : PostgresStoreTestBase
 
         Assert.Equal(1, text.Split("jobs_claim").Length - 1);
         Assert.Contains("jobs_pkey", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_limited_claim_round_that_fails_retryably_is_rolled_back_and_retried_on_its_connection()
+    {
+        // The round's transaction is opened by a BEGIN statement; a serialization failure in its second round trip
+        // is retried on the same connection, which works only if the failed transaction was ended first. A trigger
+        // fails the first start row ever written (a sequence, which no rollback resets, counts the attempts).
+        await Store.JobsInsertAsync(new JobsInsertParams([new NewJob
+        {
+            Kind = "k", Queue = "q", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.System, LimitName = "lim", LimitKey = "lim",
+        }]), CancellationToken.None);
+        await using var admin = new NpgsqlConnection(Factory.ConnectionString);
+        await admin.OpenAsync();
+        await ExecAsync(admin, $$"""
+            CREATE SEQUENCE "{{Store.Schema}}".start_attempts;
+            CREATE FUNCTION "{{Store.Schema}}".fail_first_start() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                IF nextval('"{{Store.Schema}}".start_attempts') = 1 THEN
+                    RAISE EXCEPTION 'first start fails' USING ERRCODE = '40001';
+                END IF;
+                RETURN NEW;
+            END
+            $fn$;
+            CREATE TRIGGER fail_first_start BEFORE INSERT ON "{{Store.Schema}}".limit_starts
+                FOR EACH ROW EXECUTE FUNCTION "{{Store.Schema}}".fail_first_start();
+            """);
+
+        var claimed = await Store.JobsClaimAsync(new JobsClaimParams("q", 4, "w", TimeSpan.FromSeconds(30))
+        {
+            Limits = [new LimitDefinition("lim", 1, 5, TimeSpan.FromMinutes(1))],
+        }, CancellationToken.None);
+
+        Assert.Single(claimed);
+        // Committed once: another connection sees the job running and one start row (the failed round left none).
+        await using var counts = new NpgsqlCommand(
+            $"""SELECT (SELECT count(*) FROM "{Store.Schema}".jobs WHERE state = 2) * 10 + (SELECT count(*) FROM "{Store.Schema}".limit_starts)""", admin);
+        Assert.Equal(11L, await counts.ExecuteScalarAsync());
+        await using var attempts = new NpgsqlCommand($"""SELECT last_value FROM "{Store.Schema}".start_attempts""", admin);
+        Assert.Equal(2L, await attempts.ExecuteScalarAsync());
     }
 
     private async Task<string> ExplainClaimAsync(NpgsqlConnection connection, string queue)
