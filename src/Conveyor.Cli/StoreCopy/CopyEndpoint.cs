@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace Conveyor.Cli.StoreCopy;
 
 /// <summary>A column as one side declares it: its name and, on PostgreSQL, its type and whether a sequence feeds it.</summary>
@@ -68,4 +70,30 @@ internal abstract class CopyEndpoint : IAsyncDisposable
 
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>
+/// An endpoint over one ADO.NET connection and the transaction <see cref="CopyEndpoint.BeginAsync"/> opens on it: the
+/// commit and the disposal (which rolls back an uncommitted transaction) are the same for every store.
+/// </summary>
+internal abstract class CopyEndpoint<TConnection, TTransaction> : CopyEndpoint
+    where TConnection : DbConnection
+    where TTransaction : DbTransaction
+{
+    /// <summary>The connection once <see cref="CopyEndpoint.OpenAsync"/> made it; null before.</summary>
+    private protected TConnection? OpenConnection { get; set; }
+
+    /// <summary>The transaction once <see cref="CopyEndpoint.BeginAsync"/> opened it; null before.</summary>
+    private protected TTransaction? Transaction { get; set; }
+
+    public override Task CommitAsync(CancellationToken cancellationToken) =>
+        (Transaction ?? throw new InvalidOperationException("No transaction is open.")).CommitAsync(cancellationToken);
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Transaction is not null)
+            await Transaction.DisposeAsync();
+        if (OpenConnection is not null)
+            await OpenConnection.DisposeAsync();
+    }
 }

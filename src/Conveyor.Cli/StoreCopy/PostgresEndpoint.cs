@@ -11,27 +11,25 @@ namespace Conveyor.Cli.StoreCopy;
 /// comes from one snapshot; as a destination every table is streamed in with binary <c>COPY</c> inside one
 /// transaction (nothing is held in memory, and nothing is visible to anyone until the commit).
 /// </summary>
-internal sealed class PostgresEndpoint(string connectionString, string schema, string shown) : CopyEndpoint
+internal sealed class PostgresEndpoint(string connectionString, string schema, string shown) : CopyEndpoint<NpgsqlConnection, NpgsqlTransaction>
 {
-    private NpgsqlConnection? _connection;
-    private NpgsqlTransaction? _transaction;
     private bool _asSource;
 
     public override string Shown => shown;
 
     public override int LatestSchemaVersion => PostgresJobStore.LatestSchemaVersion;
 
-    private NpgsqlConnection Connection => _connection ?? throw new InvalidOperationException("The PostgreSQL store is not open.");
+    private NpgsqlConnection Connection => OpenConnection ?? throw new InvalidOperationException("The PostgreSQL store is not open.");
 
     private string Table(string name) => $"{Quote(schema)}.{Quote(name)}";
 
     public override async Task OpenAsync(bool asSource, CancellationToken cancellationToken)
     {
         _asSource = asSource;
-        _connection = new NpgsqlConnection(connectionString);
+        OpenConnection = new NpgsqlConnection(connectionString);
         try
         {
-            await _connection.OpenAsync(cancellationToken);
+            await OpenConnection.OpenAsync(cancellationToken);
         }
         catch (NpgsqlException e)
         {
@@ -60,13 +58,13 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
     {
         if (_asSource)
         {
-            _transaction = await Connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+            Transaction = await Connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
             await using var readOnly = Command("SET TRANSACTION READ ONLY");
             await readOnly.ExecuteNonQueryAsync(cancellationToken);
         }
         else
         {
-            _transaction = await Connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            Transaction = await Connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         }
     }
 
@@ -195,17 +193,6 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override Task CommitAsync(CancellationToken cancellationToken) =>
-        (_transaction ?? throw new InvalidOperationException("No transaction is open.")).CommitAsync(cancellationToken);
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (_transaction is not null)
-            await _transaction.DisposeAsync();
-        if (_connection is not null)
-            await _connection.DisposeAsync();
-    }
-
     private async Task<IReadOnlyList<string>> PrimaryKeyAsync(string table, CancellationToken cancellationToken)
     {
         await using var command = Command("""
@@ -224,7 +211,7 @@ internal sealed class PostgresEndpoint(string connectionString, string schema, s
 
     // No time limit (Npgsql's default is 30 s): reading, counting and analyzing a large table take as long as they take,
     // and Ctrl+C still interrupts.
-    private NpgsqlCommand Command(string sql) => new(sql, Connection, _transaction) { CommandTimeout = 0 };
+    private NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction) { CommandTimeout = 0 };
 
     private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }

@@ -10,17 +10,15 @@ namespace Conveyor.Cli.StoreCopy;
 /// created) and read inside one transaction, so every table comes from the same moment; as a destination it is written
 /// in one <c>BEGIN IMMEDIATE</c> transaction through one prepared insert per table.
 /// </summary>
-internal sealed class SqliteEndpoint(string path) : CopyEndpoint
+internal sealed class SqliteEndpoint(string path) : CopyEndpoint<SqliteConnection, SqliteTransaction>
 {
-    private SqliteConnection? _connection;
-    private SqliteTransaction? _transaction;
     private bool _asSource;
 
     public override string Shown => $"sqlite:{path}";
 
     public override int LatestSchemaVersion => SqliteJobStore.LatestSchemaVersion;
 
-    private SqliteConnection Connection => _connection ?? throw new InvalidOperationException("The SQLite store is not open.");
+    private SqliteConnection Connection => OpenConnection ?? throw new InvalidOperationException("The SQLite store is not open.");
 
     public override async Task OpenAsync(bool asSource, CancellationToken cancellationToken)
     {
@@ -30,7 +28,7 @@ internal sealed class SqliteEndpoint(string path) : CopyEndpoint
         if (!asSource && Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory && !Directory.Exists(directory))
             throw new CliException(ExitCodes.Unreachable, $"cannot open {Shown}: no directory {directory}");
         _asSource = asSource;
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        OpenConnection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
             Mode = asSource ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
@@ -38,7 +36,7 @@ internal sealed class SqliteEndpoint(string path) : CopyEndpoint
         }.ToString());
         try
         {
-            await _connection.OpenAsync(cancellationToken);
+            await OpenConnection.OpenAsync(cancellationToken);
         }
         catch (SqliteException e)
         {
@@ -63,7 +61,7 @@ internal sealed class SqliteEndpoint(string path) : CopyEndpoint
     {
         // A read-only connection's deferred transaction holds its snapshot from its first read on; a writer's IMMEDIATE
         // one takes the write lock at once, so a server started by mistake meanwhile waits instead of interleaving.
-        _transaction = Connection.BeginTransaction(deferred: _asSource);
+        Transaction = Connection.BeginTransaction(deferred: _asSource);
         return Task.CompletedTask;
     }
 
@@ -152,22 +150,11 @@ internal sealed class SqliteEndpoint(string path) : CopyEndpoint
         }
     }
 
-    public override Task CommitAsync(CancellationToken cancellationToken) =>
-        (_transaction ?? throw new InvalidOperationException("No transaction is open.")).CommitAsync(cancellationToken);
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (_transaction is not null)
-            await _transaction.DisposeAsync();
-        if (_connection is not null)
-            await _connection.DisposeAsync();
-    }
-
     private SqliteCommand Command(string sql)
     {
         var command = Connection.CreateCommand();
         command.CommandText = sql;
-        command.Transaction = _transaction;
+        command.Transaction = Transaction;
         return command;
     }
 
