@@ -121,14 +121,7 @@ public sealed class PostgresTransactionalEnqueueTests : EngineTestBase<PostgresS
         await using var transaction = await connection.BeginTransactionAsync();
         var inTransaction = await client.EnqueueAsync(new EchoJob("order 8"), transaction, keyed);
 
-        var plain = client.EnqueueAsync(new EchoJob("order 8"), keyed);
-        await WaitUntilBlockedOnALockAsync(schema);
-        Assert.False(plain.IsCompleted);
-        if (commit)
-            await transaction.CommitAsync();
-        else
-            await transaction.RollbackAsync();
-        var outside = await plain.WaitAsync(Patience);
+        var outside = await BlockedUntilTheTransactionEndsAsync(client.EnqueueAsync(new EchoJob("order 8"), keyed), schema, transaction, commit);
 
         Assert.Equal(commit, outside.AlreadyExisted);
         Assert.Equal(commit, outside.JobId == inTransaction.JobId);
@@ -147,18 +140,26 @@ public sealed class PostgresTransactionalEnqueueTests : EngineTestBase<PostgresS
         var inTransaction = await client.EnqueueAsync(new UniqueSync(7, "first"), transaction);
         Assert.True((await client.EnqueueAsync(new UniqueSync(7, "again"), transaction)).AlreadyExisted);
 
-        var plain = client.EnqueueAsync(new UniqueSync(7, "outside"));
+        var outside = await BlockedUntilTheTransactionEndsAsync(client.EnqueueAsync(new UniqueSync(7, "outside")), schema, transaction, commit);
+
+        Assert.Equal(commit, outside.AlreadyExisted);
+        Assert.Equal(commit, outside.JobId == inTransaction.JobId);
+        Assert.Equal(1L, await ScalarAsync(connection, $"SELECT count(*) FROM \"{schema}\".jobs"));
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="plain"/> waits on a lock the open <paramref name="transaction"/> holds, ends the
+    /// transaction (commit or rollback), and returns what the plain enqueue then answers.
+    /// </summary>
+    private async Task<EnqueueResult> BlockedUntilTheTransactionEndsAsync(Task<EnqueueResult> plain, string schema, NpgsqlTransaction transaction, bool commit)
+    {
         await WaitUntilBlockedOnALockAsync(schema);
         Assert.False(plain.IsCompleted);
         if (commit)
             await transaction.CommitAsync();
         else
             await transaction.RollbackAsync();
-        var outside = await plain.WaitAsync(Patience);
-
-        Assert.Equal(commit, outside.AlreadyExisted);
-        Assert.Equal(commit, outside.JobId == inTransaction.JobId);
-        Assert.Equal(1L, await ScalarAsync(connection, $"SELECT count(*) FROM \"{schema}\".jobs"));
+        return await plain.WaitAsync(Patience);
     }
 
     public sealed record UniqueSync(int AccountId, string Note);
