@@ -42,17 +42,23 @@ public sealed partial class SqliteJobStore
         var leaseUntil = now + Micros.From(parameters.LeaseDuration);
         claim.Parameters.AddWithValue("@lease_until", leaseUntil);
         claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
-        return ReadClaimed(claim, parameters, leaseUntil, now);
+        return ReadClaimed(claim, parameters, leaseUntil);
     }
 
-    /// <summary>Runs a claim update whose RETURNING has ClaimUpdate's shape, writes the started events, sorts in claim order.</summary>
-    private List<ClaimedJob> ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil, long now)
+    /// <summary>
+    /// Runs a claim update whose RETURNING has ClaimUpdate's shape and sorts the claimed jobs in claim order. The
+    /// update's trigger (jobs_started) wrote their Started events.
+    /// </summary>
+    private List<ClaimedJob> ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil)
     {
         var claimed = new List<ClaimedJob>();
         using (var r = claim.ExecuteReader())
         {
             while (r.Read())
             {
+                // Column 8 says the job has no key, principal or trace: the five columns after it are then not read
+                // (each read is a call into SQLite; a claim reads ~16 rows per transaction).
+                var plain = r.GetInt64(8) != 0;
                 claimed.Add(new ClaimedJob
                 {
                     Id = r.GetInt64(0),
@@ -64,16 +70,16 @@ public sealed partial class SqliteJobStore
                     MaxAttempts = r.GetInt32(5),
                     LeaseToken = r.GetInt64(6),
                     LeaseExpiresAt = Micros.ToInstant(leaseUntil),
-                    ConcurrencyKey = r.IsDBNull(7) ? null : r.GetString(7),
-                    Principal = Principal(r, 8),
-                    CreatedAt = Micros.ToInstant(r.GetInt64(11)),
-                    TraceParent = r.IsDBNull(12) ? null : r.GetString(12),
+                    CreatedAt = Micros.ToInstant(r.GetInt64(7)),
+                    ConcurrencyKey = plain || r.IsDBNull(9) ? null : r.GetString(9),
+                    Principal = plain ? JobPrincipal.System : Principal(r, 10),
+                    TraceParent = plain || r.IsDBNull(13) ? null : r.GetString(13),
                 });
             }
         }
         if (claimed.Count == 0)
             return claimed;
-        InsertEvents(claimed.Select(c => c.Id), now, JobEventKind.Started, parameters.WorkerId, null);
+        _eventsAppended = true;
         claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
         return claimed;
     }

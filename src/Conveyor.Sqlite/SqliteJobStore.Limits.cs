@@ -160,7 +160,7 @@ public sealed partial class SqliteJobStore
         update.Parameters.AddWithValue("@lease_until", leaseUntil);
         update.Parameters.AddWithValue("@worker", parameters.WorkerId);
         update.Parameters.AddWithValue("@now", now);
-        return ReadClaimed(update, parameters, leaseUntil, now);
+        return ReadClaimed(update, parameters, leaseUntil);
     }
 
     /// <inheritdoc />

@@ -36,4 +36,10 @@ internal static class CopyTables
         // starts empty, as it would after a quiet spell.
         ["limit_starts"] = "rate-limit windows, transient",
     };
+
+    /// <summary>
+    /// Columns of one store that hold no state, so no copy carries them and none is reported as left behind: SQLite's
+    /// <c>jobs.slack</c> is room a waiting job's row keeps for its claim (migration 0012), empty bytes.
+    /// </summary>
+    public static IReadOnlySet<string> StorageOnlyColumns { get; } = new HashSet<string>(StringComparer.Ordinal) { "jobs.slack" };
 }

@@ -105,7 +105,7 @@ internal sealed class StoreCopier(CopyEndpoint source, CopyEndpoint destination)
             }
             var oneSided = from.Columns.Select(c => c.Name).Except(to.Columns.Select(c => c.Name))
                 .Concat(to.Columns.Select(c => c.Name).Except(from.Columns.Select(c => c.Name)))
-                .Select(c => $"{name}.{c}").ToList();
+                .Select(c => $"{name}.{c}").Where(c => !CopyTables.StorageOnlyColumns.Contains(c)).ToList();
             plans.Add(new TablePlan(name, columns, generated, oneSided));
         }
         return plans;

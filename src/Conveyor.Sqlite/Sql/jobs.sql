@@ -24,12 +24,13 @@ SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
 SELECT count(*) FROM jobs WHERE tenant = @tenant AND state = 1;
 
 -- name: JobInsert
+-- slack: room the claim's stamps take over (migration 0012).
 INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
-                  trace_parent, created_at, updated_at, unique_key, limit_name, limit_key)
+                  trace_parent, created_at, updated_at, unique_key, limit_name, limit_key, slack)
 VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
         @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
-        @trace_parent, @now, @now, @unique_key, @limit_name, @limit_key)
+        @trace_parent, @now, @now, @unique_key, @limit_name, @limit_key, zeroblob(48))
 RETURNING id;
 
 -- name: EventInsert
@@ -66,12 +67,15 @@ SELECT id, priority, run_at FROM (
 -- Follows "WITH ready AS (<the four ClaimCandidates blocks>)".
 UPDATE jobs
 SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = @lease_until,
-    worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now
+    worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now, slack = NULL
 WHERE id IN (SELECT id FROM ready ORDER BY priority, run_at, id LIMIT CAST(@limit AS INTEGER))
   AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
--- Only what the caller cannot know: the queue is @queue and the lease ends at @lease_until.
-RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concurrency_key, tenant, user_id, roles,
-          created_at, trace_parent;
+-- Only what the caller cannot know: the queue is @queue and the lease ends at @lease_until. The ninth column is 1 for
+-- a job with no key, principal or trace (most of them), whose last five columns the reader then skips.
+-- The trigger jobs_started (migration 0012) writes each claimed job's Started event.
+RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, created_at,
+          concurrency_key IS NULL AND tenant = '' AND user_id IS NULL AND roles = '[]' AND trace_parent IS NULL,
+          concurrency_key, tenant, user_id, roles, trace_parent;
 
 -- name: LimitedCandidatesTail
 -- Follows "WITH ready AS (<the four ClaimCandidates blocks, each also after the keyset @after_*>)": the next chunk of
@@ -94,14 +98,15 @@ ORDER BY r.priority, r.run_at, r.id
 LIMIT CAST(@limit AS INTEGER);
 
 -- name: LimitedClaimUpdate
--- The admitted ids (JSON array @ids), read in this same write transaction, so still pending; same RETURNING as
--- ClaimUpdate, plus the limit key.
+-- The admitted ids (JSON array @ids), read in this same write transaction, so still pending; the same SET and
+-- RETURNING as ClaimUpdate.
 UPDATE jobs
 SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = @lease_until,
-    worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now
+    worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now, slack = NULL
 WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 1
-RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, concurrency_key, tenant, user_id, roles,
-          created_at, trace_parent;
+RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, created_at,
+          concurrency_key IS NULL AND tenant = '' AND user_id IS NULL AND roles = '[]' AND trace_parent IS NULL,
+          concurrency_key, tenant, user_id, roles, trace_parent;
 
 -- name: LimitStartsInsert
 -- One start row per element of the JSON array of keys @keys.

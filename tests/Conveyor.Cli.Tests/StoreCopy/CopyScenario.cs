@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conveyor.Cli.StoreCopy;
 using Conveyor.Postgres;
 using Conveyor.Sqlite;
 using Conveyor.Storage;
@@ -171,7 +172,11 @@ internal static class CopyScenario
             select.CommandText = $"SELECT * FROM {table} ORDER BY {order}";
             await using var reader = await select.ExecuteReaderAsync();
             while (await reader.ReadAsync())
-                rows.Add(table + " " + string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : $"{reader.GetValue(i)} ({reader.GetValue(i).GetType().Name})")}")));
+            {
+                // A column that holds no state (jobs.slack) is no copy's business.
+                var columns = Enumerable.Range(0, reader.FieldCount).Where(i => !CopyTables.StorageOnlyColumns.Contains($"{table}.{reader.GetName(i)}"));
+                rows.Add(table + " " + string.Join(" | ", columns.Select(i => $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : $"{reader.GetValue(i)} ({reader.GetValue(i).GetType().Name})")}")));
+            }
         }
         return rows;
     }

@@ -126,6 +126,38 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task A_claim_returns_each_jobs_key_principal_and_trace_beside_jobs_that_have_none()
+    {
+        // Each job has at most one of what a claim may carry besides its payload, so a store that reads them only for
+        // jobs that have some (SQLite) must tell every one of them apart from a job that has none.
+        const string trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var ids = await InsertManyAsync(
+        [
+            Job(),
+            Job(concurrencyKey: "lab-7"),
+            Job(principal: new JobPrincipal(null, "acme", [])),
+            Job(principal: new JobPrincipal("ada", null, [])),
+            Job(principal: new JobPrincipal(null, null, ["auditor"])),
+            Job() with { TraceParent = trace },
+            Job(),
+        ]);
+
+        var claimed = (await ClaimAsync(limit: 10, worker: "worker-7")).OrderBy(c => c.Id).ToList();
+
+        Assert.Equal(ids, claimed.Select(c => c.Id));
+        Assert.Equal([null, "lab-7", null, null, null, null, null], claimed.Select(c => c.ConcurrencyKey));
+        Assert.Equal(
+            [JobPrincipal.System, JobPrincipal.System, new JobPrincipal(null, "acme", []), new JobPrincipal("ada", null, []), new JobPrincipal(null, null, ["auditor"]), JobPrincipal.System, JobPrincipal.System],
+            claimed.Select(c => c.Principal));
+        Assert.Equal([null, null, null, null, null, trace, null], claimed.Select(c => c.TraceParent));
+        foreach (var id in ids)
+        {
+            var started = Assert.Single(await EventsAsync(id), e => e.Kind == JobEventKind.Started);
+            Assert.Equal((1, "worker-7", Start), (started.Attempt, started.Actor, started.At));
+        }
+    }
+
+    [Fact]
     public async Task Claim_increments_attempt_and_lease_token_and_stamps_the_lease_and_started_at()
     {
         var id = await InsertAsync(Job(payload: """{"x":1}""", maxAttempts: 4, principal: JobPrincipal.For("ada", "t1", "r1")));
