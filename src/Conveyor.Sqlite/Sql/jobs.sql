@@ -82,14 +82,15 @@ RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, creat
 -- the claim's candidates in claim order, none while the queue is paused. With each its limit key and, for a keyed
 -- job, that key's running jobs and its starts inside the window of its limit (@windows: a JSON object of limit name
 -- to window start, now minus the rate period; a limit without a rate is absent, so no start counts) and the oldest
--- of them: the counts the limited claim admits against, read in the same statement instead of another.
+-- of them: the counts the limited claim admits against, read in the same statement instead of another. With no rate
+-- limit configured (@windows is '{}') the start counts are not looked up at all.
 SELECT r.id, r.priority, r.run_at, j.limit_name, j.limit_key,
        CASE WHEN j.limit_key IS NULL THEN 0
             ELSE (SELECT count(*) FROM jobs AS k WHERE k.limit_key = j.limit_key AND k.state = 2 AND k.limit_key IS NOT NULL) END,
-       CASE WHEN j.limit_key IS NULL THEN 0
+       CASE WHEN j.limit_key IS NULL OR @windows = '{}' THEN 0
             ELSE (SELECT count(*) FROM limit_starts AS s
                   WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END,
-       CASE WHEN j.limit_key IS NULL THEN NULL
+       CASE WHEN j.limit_key IS NULL OR @windows = '{}' THEN NULL
             ELSE (SELECT min(s.started_at) FROM limit_starts AS s
                   WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END
 FROM ready AS r JOIN jobs AS j ON j.id = r.id
