@@ -7,10 +7,10 @@ public sealed partial class PostgresJobStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// One statement: choose and lock with SKIP LOCKED, update, and write the started events. With
-    /// <see cref="JobsClaimParams.CompleteFirst"/>, the completion statement and the claim travel together in one
-    /// batch: one round trip and one transaction, in which the claim (a later statement, with a later snapshot)
-    /// sees the keys the completions freed.
+    /// One statement: choose and lock with SKIP LOCKED, update, and write the started events; under limits, one call of
+    /// the function limited_claim (see <see cref="LimitedClaimCommand"/>). With <see cref="JobsClaimParams.CompleteFirst"/>,
+    /// the completion statement and the claim travel together in one batch: one round trip and one transaction, in
+    /// which the claim (a later statement, with a later snapshot) sees the keys the completions freed.
     /// </remarks>
     public async Task<IReadOnlyList<ClaimedJob>> JobsClaimAsync(JobsClaimParams parameters, CancellationToken cancellationToken)
     {
@@ -18,8 +18,7 @@ public sealed partial class PostgresJobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1);
         var finished = parameters.CompleteFirst is { Count: > 0 } f ? f : null;
         var limits = parameters.Limits is { Count: > 0 } l ? l : null;
-        // The limited claim retries each of its rounds itself: a later round must not complete the batch again.
-        var (claimed, ready, completed) = limits is not null ? await ClaimLimitedAsync(parameters, limits, cancellationToken) : await RetryDeadlocksAsync(async () =>
+        var (claimed, ready, completed) = await RetryDeadlocksAsync(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var batch = new NpgsqlBatch(connection);
@@ -29,12 +28,7 @@ public sealed partial class PostgresJobStore
                 AddCompletions(complete.Parameters, finished);
                 batch.BatchCommands.Add(complete);
             }
-            var claim = BatchCommand("JobsClaim");
-            claim.Parameters.AddWithValue("queue", parameters.Queue);
-            claim.Parameters.AddWithValue("limit", parameters.Limit);
-            claim.Parameters.AddWithValue("lease", parameters.LeaseDuration);
-            claim.Parameters.AddWithValue("worker", parameters.WorkerId);
-            batch.BatchCommands.Add(claim);
+            batch.BatchCommands.Add(limits is null ? ClaimCommand(parameters) : LimitedClaimCommand(parameters, limits));
 
             await using var r = await batch.ExecuteReaderAsync(cancellationToken);
             List<(string, DateTimeOffset)> ready = [];
@@ -47,7 +41,15 @@ public sealed partial class PostgresJobStore
             }
             var claimed = new List<ClaimedJob>();
             while (await r.ReadAsync(cancellationToken))
-                claimed.Add(ReadClaimed(r));
+            {
+                if (!r.IsDBNull(0))
+                    claimed.Add(ReadClaimed(r));
+                else if (!r.IsDBNull(LimitedClaimReopensColumn))
+                    ready.Add((parameters.Queue, r.GetFieldValue<DateTimeOffset>(LimitedClaimReopensColumn))); // a rate window reopens then
+            }
+            // A later round of a limited claim may claim an earlier priority than an earlier round; claims come back in claim order.
+            if (limits is not null)
+                claimed.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
             return (claimed, ready, completed);
         });
         // After the commit, as JobsCompleteAsync does: a completion that made a job ready again (a retry) wakes its queue.
@@ -55,6 +57,16 @@ public sealed partial class PostgresJobStore
         if (claimed.Count > 0 || completed > 0)
             Signals.PublishEventsAppended();
         return claimed;
+    }
+
+    private NpgsqlBatchCommand ClaimCommand(JobsClaimParams parameters)
+    {
+        var claim = BatchCommand("JobsClaim");
+        claim.Parameters.AddWithValue("queue", parameters.Queue);
+        claim.Parameters.AddWithValue("limit", parameters.Limit);
+        claim.Parameters.AddWithValue("lease", parameters.LeaseDuration);
+        claim.Parameters.AddWithValue("worker", parameters.WorkerId);
+        return claim;
     }
 
     /// <inheritdoc />

@@ -130,95 +130,13 @@ SELECT id, kind, queue, priority, payload, attempt, max_attempts, lease_token, l
        concurrency_key, tenant, user_id, roles, created_at, trace_parent
 FROM claimed ORDER BY priority, id;
 
--- name: LimitedCandidates
--- The limited claim's next chunk of candidates after the keyset @after_*, in claim order, with the fast path's queue,
--- pause and concurrency-key rules, read without row locks (the update re-checks state = 1). For each job of a
--- configured limit (@limit_names) it takes the limit key's transaction-scoped advisory lock, without waiting: false
--- means another claimer holds the key now, so this claim passes its jobs over. Taken here, before LimitedClaim runs,
--- the lock makes that later statement's snapshot see every claim of the key committed by the previous holder.
-SELECT j.id, j.priority, j.run_at, j.limit_name, j.limit_key,
-       CASE WHEN j.limit_name = ANY(@limit_names)
-            THEN pg_try_advisory_xact_lock(hashtextextended('conveyor:{schema_name}:limit:' || j.limit_key, 0))
-            ELSE true END
-FROM {schema}.jobs AS j
-WHERE j.state = 1 AND j.queue = @queue AND j.run_at <= {now}
-  AND (j.priority, j.run_at, j.id) > (@after_priority, @after_run_at, @after_id)
-  AND NOT EXISTS (SELECT 1 FROM {schema}.queues AS q WHERE q.name = @queue AND q.paused)
-  AND {concurrency_key_rule}
-ORDER BY j.priority, j.run_at, j.id
-LIMIT @limit;
-
 -- name: LimitedClaim
--- Admission and claim in one statement, run after LimitedCandidates took the advisory locks, so its snapshot sees
--- every claim of those keys committed by earlier holders (and this transaction's own). The candidates come in claim
--- order as parallel arrays: id, limit key (null: not throttled) and that key's numbers (most running, most starts per
--- period, the period; null where the limit has none); unlocked keys' jobs were left out by the caller. A candidate is
--- admitted while its rank among its key's candidates fits the key's room (limit minus running jobs, and rate count
--- minus starts inside the window), the first @limit admitted are claimed as JobsClaim does (re-checked as pending: a
--- candidate was read without a row lock), and rate-limited keys get a start row per claimed job. Starts that left
--- their window are dropped first (only keys this claim holds the lock of). Every row carries reopens_at, the instant
--- the earliest full rate window met here frees a start (null if none); with nothing claimed, one row of nulls
--- carries it. The re-check is written "state + 0 = 1" so that the planner cannot answer it from jobs_claim (whose
--- predicate is state = 1): on a table without statistics it then reads that whole index on every claim instead of
--- looking the ids up by primary key (the pitfall JobsClaim's comment describes).
-WITH c AS MATERIALIZED (
-    SELECT c.*, row_number() OVER (PARTITION BY c.key ORDER BY c.ord) AS rank
-    FROM unnest(@ids::bigint[], @keys::text[], @max_running::integer[], @rate_counts::integer[], @periods::interval[])
-         WITH ORDINALITY AS c(id, key, max_running, rate_count, period, ord)
-),
-k AS MATERIALIZED (
-    -- A key's candidates all carry its limit's numbers.
-    SELECT key, min(max_running) AS max_running, min(rate_count) AS rate_count, min(period) AS period, count(*) AS candidates
-    FROM c WHERE key IS NOT NULL GROUP BY key
-),
-pruned AS (
-    DELETE FROM {schema}.limit_starts AS s USING k
-    WHERE k.period IS NOT NULL AND s.limit_key = k.key AND s.started_at <= {now} - k.period
-),
-room AS MATERIALIZED (
-    -- Each count only where its limit has that number (a null number leaves the room unbounded).
-    SELECT k.key, k.period, k.candidates,
-           CASE WHEN k.max_running IS NOT NULL THEN
-               k.max_running - (SELECT count(*) FROM {schema}.jobs AS j
-                                WHERE j.limit_key = k.key AND j.state = 2 AND j.limit_key IS NOT NULL) END AS running_room,
-           CASE WHEN k.period IS NOT NULL THEN
-               k.rate_count - (SELECT count(*) FROM {schema}.limit_starts AS s
-                               WHERE s.limit_key = k.key AND s.started_at > {now} - k.period) END AS rate_room,
-           CASE WHEN k.period IS NOT NULL THEN
-               (SELECT min(s.started_at) FROM {schema}.limit_starts AS s
-                WHERE s.limit_key = k.key AND s.started_at > {now} - k.period) END AS oldest_start
-    FROM k
-),
-admitted AS (
-    SELECT c.id FROM c LEFT JOIN room AS r ON r.key = c.key
-    WHERE c.key IS NULL OR (c.rank <= coalesce(r.running_room, c.rank) AND c.rank <= coalesce(r.rate_room, c.rank))
-    ORDER BY c.ord
-    LIMIT @limit
-),
-claimed AS (
-    UPDATE {schema}.jobs SET
-        state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = {now} + @lease,
-        worker_id = @worker, cancel_requested = false, started_at = {now}, updated_at = {now}
-    WHERE id = ANY(ARRAY(SELECT id FROM admitted)) AND state + 0 = 1
-    RETURNING id, kind, queue, priority, payload, attempt, max_attempts, lease_token, lease_expires_at,
-              concurrency_key, tenant, user_id, roles, created_at, trace_parent, limit_key
-),
-started AS (
-    INSERT INTO {schema}.job_events (job_id, at, kind, attempt, actor)
-    SELECT id, {now}, 1, attempt, @worker FROM claimed ORDER BY id
-),
-starts AS (
-    INSERT INTO {schema}.limit_starts (limit_key, started_at)
-    SELECT cl.limit_key, {now} FROM claimed AS cl JOIN room AS r ON r.key = cl.limit_key WHERE r.period IS NOT NULL
-),
-reopens AS (
-    -- A key whose candidates outnumber its window's room passed some over for its rate.
-    SELECT min(coalesce(r.oldest_start, {now}) + r.period) AS at FROM room AS r WHERE r.rate_room < r.candidates
-)
-SELECT cl.id, cl.kind, cl.queue, cl.priority, cl.payload, cl.attempt, cl.max_attempts, cl.lease_token, cl.lease_expires_at,
-       cl.concurrency_key, cl.tenant, cl.user_id, cl.roles, cl.created_at, cl.trace_parent, reopens.at
-FROM reopens LEFT JOIN claimed AS cl ON true
-ORDER BY cl.priority, cl.id;
+-- The claim under limits: one call of the function limited_claim (migration 0010), which reads candidates, takes their
+-- keys' advisory locks, then admits and claims with a snapshot taken after the locks, in rounds while it is short.
+-- @clock is a test clock's now (null: the database's clock, read inside after the locks). The limits' numbers come per
+-- name as parallel arrays (null where a limit has no such number).
+SELECT * FROM {schema}.limited_claim(@queue, @limit, @worker, @lease, @clock, @names, @max_running, @rate_counts, @periods,
+                                     @first_chunk, @scan_max);
 
 -- name: LimitsList
 -- Per key of the limits @names (rate periods in @periods, null without a rate): running jobs, ready jobs (pending

@@ -57,11 +57,11 @@ public sealed class PostgresClaimTests : PostgresStoreTestBase
     }
 
     [Fact]
-    public async Task A_limited_claim_round_that_fails_retryably_is_rolled_back_and_retried_on_its_connection()
+    public async Task A_limited_claim_that_fails_retryably_is_rolled_back_whole_and_retried()
     {
-        // The round's transaction is opened by a BEGIN statement; a serialization failure in its second round trip
-        // is retried on the same connection, which works only if the failed transaction was ended first. A trigger
-        // fails the first start row ever written (a sequence, which no rollback resets, counts the attempts).
+        // A serialization failure inside the limited claim's function rolls back everything it did (its locks, the
+        // claimed job, the start row) and the store runs the call again. A trigger fails the first start row ever
+        // written (a sequence, which no rollback resets, counts the attempts).
         await Store.JobsInsertAsync(new JobsInsertParams([new NewJob
         {
             Kind = "k", Queue = "q", Payload = "{}", MaxAttempts = 1, Principal = JobPrincipal.System, LimitName = "lim", LimitKey = "lim",
@@ -88,7 +88,7 @@ public sealed class PostgresClaimTests : PostgresStoreTestBase
         }, CancellationToken.None);
 
         Assert.Single(claimed);
-        // Committed once: another connection sees the job running and one start row (the failed round left none).
+        // Committed once: another connection sees the job running and one start row (the failed attempt left none).
         await using var counts = new NpgsqlCommand(
             $"""SELECT (SELECT count(*) FROM "{Store.Schema}".jobs WHERE state = 2) * 10 + (SELECT count(*) FROM "{Store.Schema}".limit_starts)""", admin);
         Assert.Equal(11L, await counts.ExecuteScalarAsync());

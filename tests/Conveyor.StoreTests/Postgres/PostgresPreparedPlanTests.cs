@@ -71,9 +71,9 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         Assert.True(plans["TenantsWaitingCount"].Contains("Index Cond: (tenant = ", StringComparison.Ordinal), plans["TenantsWaitingCount"]);
         // The limited claim: candidates from the head of jobs_claim; admission counts a key's running jobs in
         // jobs_limit_running and its starts in limit_starts_key, and claims by primary key.
-        Assert.True(plans["LimitedCandidates"].Contains("jobs_claim", StringComparison.Ordinal), plans["LimitedCandidates"]);
+        Assert.True(plans["LimitedCandidates"].Contains("using jobs_claim", StringComparison.Ordinal), plans["LimitedCandidates"]);
         foreach (var index in new[] { "jobs_limit_running", "limit_starts_key", "jobs_pkey" })
-            Assert.True(plans["LimitedClaim"].Contains(index, StringComparison.Ordinal), plans["LimitedClaim"]);
+            Assert.True(plans["LimitedClaim"].Contains($"using {index}", StringComparison.Ordinal), plans["LimitedClaim"]);
         // A unique key's lookup: one range of jobs_unique (migration 0009).
         Assert.True(plans["UniqueFind"].Contains("jobs_unique", StringComparison.Ordinal), plans["UniqueFind"]);
         // No other statement reads the tenants' index (its predicate keeps it out of reach: migration 0004).
@@ -159,7 +159,7 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
     }
 
     /// <summary>The generic plan of each statement of the store that <paramref name="session"/> has prepared.</summary>
-    private static async Task<Dictionary<string, string>> ExplainPreparedAsync(NpgsqlConnection session)
+    private async Task<Dictionary<string, string>> ExplainPreparedAsync(NpgsqlConnection session)
     {
         var markers = new Dictionary<string, string>
         {
@@ -178,8 +178,6 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             ["QueuesWaitingCount"] = "WHERE queue = q AND state = 1",
             ["TenantsWaitingCount"] = "WHERE tenant = t AND state = 1",
             ["UniqueFind"] = "u.unique_key = k.key",
-            ["LimitedCandidates"] = "pg_try_advisory_xact_lock",
-            ["LimitedClaim"] = "PARTITION BY c.key",
         };
         var plans = new Dictionary<string, string>();
         var prepared = new List<(string Name, string Statement, int Parameters, long GenericPlans)>();
@@ -205,7 +203,60 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             }
             plans[name] = string.Join("\n", lines);
         }
+        foreach (var (name, plan) in await LimitedClaimPlansAsync(session))
+            plans[name] = plan;
         return plans;
+    }
+
+    /// <summary>
+    /// The plans the function limited_claim (migration 0010) runs its two statements with in this session: the cached
+    /// ones, as <c>auto_explain</c> reports them (as notices, nested statements too) while the function runs once inside
+    /// a transaction that is rolled back. Named LimitedCandidates (the statement that takes the keys' locks) and
+    /// LimitedClaim (admission and update); each as lines "Node Type on relation using index".
+    /// </summary>
+    private async Task<Dictionary<string, string>> LimitedClaimPlansAsync(NpgsqlConnection session)
+    {
+        var reported = new List<string>();
+        void Collect(object? sender, NpgsqlNoticeEventArgs e) => reported.Add(e.Notice.MessageText);
+        await ExecAsync(session, "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; " +
+                                 "SET auto_explain.log_format = json; SET auto_explain.log_level = notice; BEGIN");
+        session.Notice += Collect;
+        try
+        {
+            // The arguments of the limited claims above: queue, wanted, worker, lease, clock, and the limit's numbers.
+            await ExecAsync(session, $"SELECT * FROM \"{Store.Schema}\".limited_claim('limited', 16, 'w', interval '30 seconds', NULL, " +
+                                     "ARRAY['lim'], ARRAY[2], ARRAY[10], ARRAY[interval '30 seconds'], 18, 2048)");
+        }
+        finally
+        {
+            session.Notice -= Collect;
+            await ExecAsync(session, "ROLLBACK; SET auto_explain.log_min_duration = -1");
+        }
+        var plans = new Dictionary<string, string>();
+        foreach (var (name, marker) in new[] { ("LimitedCandidates", "pg_try_advisory_xact_lock"), ("LimitedClaim", "PARTITION BY c.key") })
+        {
+            var json = Assert.Single(reported, n => n.Contains(marker, StringComparison.Ordinal) && !n.Contains("limited_claim(", StringComparison.Ordinal));
+            using var document = System.Text.Json.JsonDocument.Parse(json[json.IndexOf('{', StringComparison.Ordinal)..]); // after "duration: … plan:"
+            var lines = new List<string>();
+            Describe(document.RootElement.GetProperty("Plan"), lines);
+            plans[name] = string.Join("\n", lines);
+        }
+        return plans;
+
+        static void Describe(System.Text.Json.JsonElement node, List<string> lines)
+        {
+            var line = node.GetProperty("Node Type").GetString();
+            if (node.TryGetProperty("Relation Name", out var relation))
+                line += $" on {relation.GetString()}";
+            if (node.TryGetProperty("Index Name", out var index))
+                line += $" using {index.GetString()}";
+            lines.Add(line!);
+            if (node.TryGetProperty("Plans", out var children))
+            {
+                foreach (var child in children.EnumerateArray())
+                    Describe(child, lines);
+            }
+        }
     }
 
     private static int Count(string text, string what) => text.Split(what).Length - 1;
