@@ -28,6 +28,7 @@ public sealed partial class PostgresJobStore
             upsert.Parameters.Add(Instant("next_fire_at", parameters.NextFireAt));
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
+        Signals.PublishSchedulesChanged();
         return (await ScheduleGetAsync(d.Name, cancellationToken))!;
     }
 
@@ -66,8 +67,10 @@ public sealed partial class PostgresJobStore
             set.Parameters.Add(new NpgsqlParameter<bool>("paused", NpgsqlDbType.Boolean) { TypedValue = parameters.Paused });
             set.Parameters.Add(Text("actor", parameters.Actor));
             set.Parameters.Add(Instant("next_fire_at", parameters.NextFireAt));
-            changed = await set.ExecuteNonQueryAsync(cancellationToken);
+            changed = (int)(long)(await set.ExecuteScalarAsync(cancellationToken))!;
         }
+        if (changed == 1)
+            Signals.PublishSchedulesChanged();
         return changed == 1 ? await ScheduleGetAsync(parameters.Name, cancellationToken) : null;
     }
 

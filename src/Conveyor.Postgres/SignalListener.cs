@@ -105,12 +105,18 @@ internal sealed class SignalListener : IAsyncDisposable
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
-        // "<origin> r <ready-at µs> <queue>" or "<origin> c <job id>"; the queue comes last and may hold anything.
+        // "<origin> r <ready-at µs> <queue>", "<origin> c <job id>" or "<origin> s"; the queue comes last and may hold anything.
         var parts = e.Payload.Split(' ', 4);
-        if (parts.Length < 3 || parts[0] == _origin)
+        if (parts.Length < 2 || parts[0] == _origin)
             return;
         try
         {
+            if (parts[1] == "s")
+            {
+                // A schedule changed; no history was written.
+                _signals.PublishSchedulesChanged();
+                return;
+            }
             if (parts[1] == "r" && parts.Length == 4 && long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var micros))
                 _signals.PublishJobsReady(parts[3], DateTimeOffset.UnixEpoch.AddTicks(micros * 10));
             else if (parts[1] == "c" && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var jobId))

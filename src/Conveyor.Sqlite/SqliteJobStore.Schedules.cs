@@ -31,6 +31,7 @@ public sealed partial class SqliteJobStore
             p.AddWithValue("@now", now);
             return upsert.ExecuteNonQuery();
         }, cancellationToken);
+        Signals.PublishSchedulesChanged();
         return (await ScheduleGetAsync(d.Name, cancellationToken))!;
     }
 
@@ -60,7 +61,10 @@ public sealed partial class SqliteJobStore
             set.Parameters.AddWithValue("@now", now);
             return set.ExecuteNonQuery() == 1;
         }, cancellationToken);
-        return changed ? await ScheduleGetAsync(parameters.Name, cancellationToken) : null;
+        if (!changed)
+            return null;
+        Signals.PublishSchedulesChanged();
+        return await ScheduleGetAsync(parameters.Name, cancellationToken);
     }
 
     /// <inheritdoc />

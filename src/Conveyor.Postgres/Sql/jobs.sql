@@ -4,7 +4,8 @@
 -- production (the database's clock, the same for every node) and a test clock's time in tests.
 -- Every transition writes its history event in the same statement. Statements that make jobs claimable send one
 -- NOTIFY per queue on @channel ("<origin> r <ready-at µs since the epoch> <queue>"), and a cancellation of a
--- running job sends "<origin> c <job id>"; PostgreSQL delivers them only if the transaction commits.
+-- running job sends "<origin> c <job id>", a change of a schedule "<origin> s"; PostgreSQL delivers them only if the
+-- transaction commits.
 -- Plans: the store prepares its statements, so PostgreSQL may run a statement with a generic plan, made once and
 -- kept, possibly while the table was empty or its statistics said so. The pool's sessions run with
 -- enable_seqscan = off (PostgresJobStore.CreateDataSource), so no plan reads the whole table where an index path
@@ -645,7 +646,8 @@ next_fire_at, last_fired_at, last_job_id, created_at, updated_at
 
 -- name: ScheduleUpsert
 -- A changed expression or zone takes the caller's next fire time; otherwise the stored one stands (a restart loses no
--- tick). The pause, its actor and created_at are kept.
+-- tick). The pause, its actor and created_at are kept. NOTIFY "<origin> s" wakes the other processes' schedulers.
+WITH upserted AS (
 INSERT INTO {schema}.schedules AS s (name, cron, time_zone, kind, payload, queue, priority, misfire, max_catch_up,
                                      overlap, source, next_fire_at, created_at, updated_at)
 VALUES (@name, @cron, @time_zone, @kind, @payload, @queue, @priority, @misfire, @max_catch_up, @overlap, @source,
@@ -656,7 +658,10 @@ ON CONFLICT (name) DO UPDATE SET
     cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind, payload = excluded.payload,
     queue = excluded.queue, priority = excluded.priority, misfire = excluded.misfire,
     max_catch_up = excluded.max_catch_up, overlap = excluded.overlap, source = excluded.source,
-    updated_at = excluded.updated_at;
+    updated_at = excluded.updated_at
+RETURNING 1
+)
+SELECT count(pg_notify(@channel, @origin || ' s')) FROM upserted;
 
 -- name: ScheduleGet
 SELECT {ScheduleColumns} FROM {schema}.schedules WHERE name = @name;
@@ -666,10 +671,15 @@ SELECT {ScheduleColumns} FROM {schema}.schedules ORDER BY name;
 
 -- name: ScheduleSetPaused
 -- A resume of a paused schedule starts from the caller's next fire time, so ticks that fell in the pause never fire.
-UPDATE {schema}.schedules SET
-    next_fire_at = CASE WHEN NOT @paused AND paused THEN @next_fire_at ELSE next_fire_at END,
-    paused = @paused, paused_by = CASE WHEN @paused THEN @actor END, updated_at = {now}
-WHERE name = @name;
+-- Returns how many schedules it changed (0 or 1); NOTIFY "<origin> s" wakes the other processes' schedulers.
+WITH changed AS (
+    UPDATE {schema}.schedules SET
+        next_fire_at = CASE WHEN NOT @paused AND paused THEN @next_fire_at ELSE next_fire_at END,
+        paused = @paused, paused_by = CASE WHEN @paused THEN @actor END, updated_at = {now}
+    WHERE name = @name
+    RETURNING 1
+)
+SELECT count(*), count(pg_notify(@channel, @origin || ' s')) FROM changed;
 
 -- name: ScheduleDelete
 DELETE FROM {schema}.schedules WHERE name = @name;

@@ -39,10 +39,12 @@ public sealed class ConveyorOptions
     public bool RunScheduler { get; set; } = true;
 
     /// <summary>
-    /// The longest the scheduler sleeps before it looks for due schedules again (it sleeps less when a schedule is due
-    /// sooner); bounds how late a schedule added by another process fires. Default 1 second; greater than zero.
+    /// The longest the scheduler sleeps before it looks for due schedules again: it sleeps less when a schedule is due
+    /// sooner, and wakes when the store signals a change of a schedule (made by this process, or on PostgreSQL by any).
+    /// Bounds how late a schedule changed by a process that cannot signal this one (another process on the same SQLite
+    /// file) fires. Default 30 seconds; greater than zero.
     /// </summary>
-    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How late a tick may fire and still count as on time; an older tick was missed and follows its schedule's
@@ -65,14 +67,16 @@ public sealed class ConveyorOptions
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often expired leases are looked for. Default 5 seconds; greater than zero.</summary>
-    public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often expired leases are looked for. Default 10 seconds (a third of the default lease); greater than zero.
+    /// </summary>
+    public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How often unanswered questions past their deadline are looked for and their time-out policy applied. Default
-    /// 5 seconds; greater than zero. Every worker process sweeps; a time-out fires once however many do.
+    /// 15 seconds; greater than zero. Every worker process sweeps; a time-out fires once however many do.
     /// </summary>
-    public TimeSpan InteractionSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan InteractionSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// On shutdown, how long running handlers may finish before they are cancelled and their jobs released.

@@ -1,6 +1,7 @@
 using Conveyor.Routing;
 using Conveyor.Storage;
 using Conveyor.Telemetry;
+using Conveyor.Worker;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Scheduling;
@@ -11,11 +12,14 @@ namespace Conveyor.Scheduling;
 /// (<see cref="TickPlan"/>) and fires them with <see cref="IJobStore.ScheduleFireAsync"/>, a compare-and-set of the
 /// stored next fire time, so of all schedulers that read the same due time exactly one inserts the tick's jobs and the
 /// others change nothing. Between rounds it sleeps until the earliest next fire time, at most
-/// <see cref="ConveyorOptions.SchedulerPollInterval"/> (schedules added by other processes are found within that).
-/// Nothing is kept in memory between rounds: the next fire time is in the store, so a restart loses no tick.
+/// <see cref="ConveyorOptions.SchedulerPollInterval"/>, and wakes early when the store signals a schedule change
+/// (<see cref="StoreSignals.SchedulesChanged"/>: this process's, or on PostgreSQL any process's, by NOTIFY). Nothing is
+/// kept in memory between rounds: the next fire time is in the store, so a restart loses no tick.
 /// </summary>
 internal sealed class Scheduler(ConveyorOptions options, IJobStore store, TimeProvider time, ILogger logger)
 {
+    private readonly WakeSignal _changed = new();
+
     /// <summary>The most due schedules one round reads; a full page is followed by another round at once.</summary>
     internal const int PageSize = 100;
 
@@ -41,13 +45,26 @@ internal sealed class Scheduler(ConveyorOptions options, IJobStore store, TimePr
     /// <summary>Runs rounds until <paramref name="stop"/> fires; a failed round is logged and tried again after the poll interval.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        store.Signals.SchedulesChanged += _changed.Set;
+        try
+        {
+            await RoundsAsync(stop);
+        }
+        finally
+        {
+            store.Signals.SchedulesChanged -= _changed.Set;
+        }
+    }
+
+    private async Task RoundsAsync(CancellationToken stop)
+    {
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 var wait = await RoundAsync(stop);
                 if (wait > TimeSpan.Zero)
-                    await Task.Delay(wait, time, stop);
+                    await _changed.WaitAsync(wait, time, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

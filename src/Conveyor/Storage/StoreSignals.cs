@@ -20,6 +20,9 @@ public sealed class StoreSignals
     /// <summary>History events were committed (by this process, or by another one the store heard about): the change feed has news.</summary>
     public event Action? EventsAppended;
 
+    /// <summary>A recurring schedule was added, changed or resumed: a scheduler should look at the next fire times again.</summary>
+    public event Action? SchedulesChanged;
+
     /// <summary>Raises <see cref="JobsReady"/>.</summary>
     public void PublishJobsReady(string queue, DateTimeOffset readyAt) => JobsReady?.Invoke(queue, readyAt);
 
@@ -28,4 +31,7 @@ public sealed class StoreSignals
 
     /// <summary>Raises <see cref="EventsAppended"/>.</summary>
     public void PublishEventsAppended() => EventsAppended?.Invoke();
+
+    /// <summary>Raises <see cref="SchedulesChanged"/>.</summary>
+    public void PublishSchedulesChanged() => SchedulesChanged?.Invoke();
 }

@@ -54,6 +54,24 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task Schedules_a_change_signals_after_commit_and_a_lookup_or_a_change_of_nothing_does_not()
+    {
+        var signals = 0;
+        Store.Signals.SchedulesChanged += () => Interlocked.Increment(ref signals);
+
+        await UpsertAsync(Definition(), Start.AddHours(17));
+        Assert.Equal(1, Volatile.Read(ref signals)); // raised before the call returned, so a sleeping scheduler looks again
+        await Store.ScheduleSetPausedAsync(new ScheduleSetPausedParams("nightly", true, "ops"), CancellationToken.None);
+        await Store.ScheduleSetPausedAsync(new ScheduleSetPausedParams("nightly", false, "ops", Start.AddHours(18)), CancellationToken.None);
+        Assert.Equal(3, Volatile.Read(ref signals));
+
+        await Store.ScheduleGetAsync("nightly", CancellationToken.None);
+        await Store.SchedulesListAsync(CancellationToken.None);
+        Assert.Null(await Store.ScheduleSetPausedAsync(new ScheduleSetPausedParams("missing", true, "ops"), CancellationToken.None));
+        Assert.Equal(3, Volatile.Read(ref signals));
+    }
+
+    [Fact]
     public async Task Schedules_upsert_keeps_the_next_fire_time_and_the_pause_unless_the_expression_or_zone_changes()
     {
         await UpsertAsync(Definition(), Start.AddHours(17));

@@ -56,6 +56,21 @@ public sealed class PostgresSignalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_schedule_added_or_resumed_in_one_store_wakes_the_schedulers_of_the_other()
+    {
+        var woken = new SemaphoreSlim(0);
+        _other.Signals.SchedulesChanged += () => woken.Release();
+        var nightly = new ScheduleDefinition { Name = "nightly", Cron = "0 2 * * *", Kind = "k", Payload = "{}" };
+
+        await _one.ScheduleUpsertAsync(new ScheduleUpsertParams(nightly, ScheduleSource.Api, Start.AddHours(17)), CancellationToken.None);
+        Assert.True(await woken.WaitAsync(Patience));
+        await _one.ScheduleSetPausedAsync(new ScheduleSetPausedParams("nightly", true, "ops"), CancellationToken.None);
+        Assert.True(await woken.WaitAsync(Patience));
+        await _one.ScheduleSetPausedAsync(new ScheduleSetPausedParams("nightly", false, "ops", Start.AddHours(18)), CancellationToken.None);
+        Assert.True(await woken.WaitAsync(Patience));
+    }
+
+    [Fact]
     public async Task An_insert_tells_its_own_store_at_once_and_the_other_store_by_notification_that_events_were_appended()
     {
         var heard = Expect<bool>();
