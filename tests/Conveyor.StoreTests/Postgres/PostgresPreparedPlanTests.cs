@@ -43,6 +43,26 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
             Assert.False(plans[name].Contains("jobs_lease", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
             Assert.False(plans[name].Contains("jobs_failed", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
         }
+        // Every job read by primary key is looked up by key: no plan walks all of jobs_pkey (a path offered for its
+        // order, which enable_seqscan = off does not price out; a join on "j.id = x.job_id" took it on an empty table).
+        foreach (var (name, plan) in plans)
+        {
+            var lines = plan.Split('\n');
+            for (var i = 0; i < lines.Length - 1; i++)
+            {
+                if (lines[i].Contains("Scan using jobs_pkey on", StringComparison.Ordinal))
+                    Assert.True(lines[i + 1].TrimStart().StartsWith("Index Cond:", StringComparison.Ordinal), $"{name}:\n{plan}");
+            }
+        }
+        // A batch of leases locks its rows in id order (a one-time filter) before it updates any, then finds each job
+        // by primary key from its own element, never testing rows against every element (a join filter): that made a
+        // completion of 100 jobs take 5 ms instead of 1, and on a plan made while the table was empty read every job.
+        foreach (var name in new[] { "JobsComplete", "JobsHeartbeat" })
+        {
+            Assert.True(plans[name].Contains("One-Time Filter", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
+            Assert.True(plans[name].Contains("Index Cond: (id = ANY (ARRAY[", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
+            Assert.False(plans[name].Contains("Join Filter", StringComparison.Ordinal), $"{name}:\n{plans[name]}");
+        }
         // The reaper looks its candidates up in jobs_lease (expired leases only) and updates them by primary key.
         Assert.Equal(1, Count(plans["JobsReap"], "jobs_lease"));
         Assert.Contains("jobs_pkey", plans["JobsReap"], StringComparison.Ordinal);
@@ -165,7 +185,7 @@ public sealed class PostgresPreparedPlanTests : PostgresStoreTestBase
         {
             ["JobsClaim"] = "FOR UPDATE SKIP LOCKED))\n    RETURNING id, kind",
             ["JobsComplete"] = "ended_attempt",
-            ["JobsHeartbeat"] = "RETURNING id, cancel_requested",
+            ["JobsHeartbeat"] = "RETURNING j.id, j.cancel_requested",
             ["JobsReap"] = "'reaper'",
             ["LogAppend"] = "3, attempt, worker_id",
             ["JobRequeue"] = "Requeued from the dead-letter queue",
