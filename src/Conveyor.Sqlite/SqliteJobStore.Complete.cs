@@ -58,19 +58,15 @@ public sealed partial class SqliteJobStore
         var wake = new List<(string Queue, long At)>();
         foreach (var (actor, leases) in items.PlainSuccesses)
         {
-            var events = Named("CompleteSucceededEvents");
-            events.Parameters.AddWithValue("@leases", leases);
-            events.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
-            events.Parameters.AddWithValue("@now", now);
-            _eventsAppended |= events.ExecuteNonQuery() > 0;
-
             var update = Named("CompleteSucceededUpdate");
             update.Parameters.AddWithValue("@leases", leases);
+            update.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
             update.Parameters.AddWithValue("@now", now);
             using var r = update.ExecuteReader();
             while (r.Read())
             {
                 applied.Add(r.GetInt64(0));
+                _eventsAppended = true; // by the trigger jobs_succeeded
                 if (!r.IsDBNull(1))
                     wake.Add((StoreSignals.AnyQueue, now));
             }
@@ -85,7 +81,7 @@ public sealed partial class SqliteJobStore
         var events = Named("CompleteEvents");
         events.Parameters.AddWithValue("@items", items);
         events.Parameters.AddWithValue("@now", now);
-        _eventsAppended |= events.ExecuteNonQuery() > 0;
+        events.ExecuteNonQuery();
 
         var update = Named("CompleteUpdate");
         update.Parameters.AddWithValue("@items", items);
@@ -94,6 +90,7 @@ public sealed partial class SqliteJobStore
         while (r.Read())
         {
             applied.Add(r.GetInt64(0));
+            _eventsAppended = true; // a success's by the trigger jobs_succeeded
             if (r.GetInt32(2) == (int)JobState.Pending)
                 wake.Add((r.GetString(1), r.GetInt64(3)));
             if (!r.IsDBNull(4))

@@ -20,8 +20,12 @@ LIMIT 1;
 SELECT count(*) FROM jobs WHERE queue = @queue AND state = 1;
 
 -- name: TenantWaitingCount
--- One range of jobs_tenant_waiting (migration 0005): the tenant's waiting jobs in every queue, no other job read.
-SELECT count(*) FROM jobs WHERE tenant = @tenant AND state = 1;
+-- The tenant's waiting jobs in every queue. A named tenant: one range of jobs_tenant_waiting, no other job read. The
+-- default tenant ('') has no entries there (migration 0013): every waiting job (jobs_claim) less the named tenants'.
+-- CASE runs only the subqueries of the branch it takes.
+SELECT CASE WHEN @tenant <> '' THEN (SELECT count(*) FROM jobs WHERE tenant = @tenant AND tenant <> '' AND state = 1)
+            ELSE (SELECT count(*) FROM jobs WHERE state = 1) - (SELECT count(*) FROM jobs WHERE tenant <> '' AND state = 1)
+       END;
 
 -- name: JobInsert
 -- slack: room the claim's stamps take over (migration 0012).
@@ -161,7 +165,8 @@ UPDATE jobs SET updated_at = @now WHERE id = @job_id AND lease_token = @token AN
 -- name: CompleteEvents
 -- Runs before CompleteUpdate, while the fenced jobs are still running under their tokens.
 -- @items: JSON array of {id, token, state, event, error, message, actor, result, artifacts, delay, uncharge}; the
--- event's message is the error, else the message (a snooze's), which never becomes last_error.
+-- event's message is the error, else the message (a snooze's), which never becomes last_error. A success's event is
+-- the trigger jobs_succeeded's (migration 0014).
 INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
 SELECT j.id, @now,
        CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 8 ELSE c.value ->> 'event' END,
@@ -169,7 +174,7 @@ SELECT j.id, @now,
        CASE WHEN j.cancel_requested = 1 AND c.value ->> 'state' = 1 THEN 'Cancelled: cancellation was requested while the attempt ran.'
             ELSE coalesce(c.value ->> 'error', c.value ->> 'message') END
 FROM json_each(@items) AS c JOIN jobs AS j ON j.id = c.value ->> 'id'
-WHERE j.state = 2 AND j.lease_token = c.value ->> 'token';
+WHERE j.state = 2 AND j.lease_token = c.value ->> 'token' AND c.value ->> 'state' <> 4;
 
 -- name: CompleteUpdate
 -- A retry or release of a job whose cancellation was requested ends it cancelled: a cancel is never lost.
@@ -183,23 +188,17 @@ UPDATE jobs SET
     lease_expires_at = NULL,
     cancel_requested = 0,
     finished_at      = CASE WHEN c.value ->> 'state' >= 4 OR cancel_requested = 1 THEN @now END,
+    worker_id        = CASE WHEN c.value ->> 'state' = 4 THEN c.value ->> 'actor' ELSE worker_id END,
     updated_at       = @now
 FROM json_each(@items) AS c
 WHERE jobs.id = c.value ->> 'id' AND jobs.state = 2 AND jobs.lease_token = c.value ->> 'token'
 RETURNING jobs.id, jobs.queue, jobs.state, jobs.run_at, jobs.concurrency_key;
 
--- name: CompleteSucceededEvents
--- Plain successes (no result, artefacts or error) by one actor; runs before CompleteSucceededUpdate, like
--- CompleteEvents. @leases: JSON array of [id, token] pairs.
-INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
-SELECT j.id, @now, 4, j.attempt, @actor, NULL
-FROM json_each(@leases) AS l JOIN jobs AS j ON j.id = l.value ->> 0
-WHERE j.state = 2 AND j.lease_token = l.value ->> 1;
-
 -- name: CompleteSucceededUpdate
--- What CompleteUpdate does for a plain success, without reading a field per job.
+-- What CompleteUpdate does for plain successes (no result, artefacts or error) by one actor, without reading a field
+-- per job. @leases: JSON array of [id, token] pairs. The trigger jobs_succeeded (migration 0014) writes the events.
 UPDATE jobs SET state = 4, result = NULL, artifacts = NULL, lease_expires_at = NULL, cancel_requested = 0,
-                finished_at = @now, updated_at = @now
+                finished_at = @now, updated_at = @now, worker_id = @actor
 FROM json_each(@leases) AS l
 WHERE jobs.id = l.value ->> 0 AND jobs.state = 2 AND jobs.lease_token = l.value ->> 1
 RETURNING jobs.id, jobs.concurrency_key;

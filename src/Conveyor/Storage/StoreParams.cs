@@ -238,7 +238,7 @@ public sealed record JobCompletion
 
     /// <summary>
     /// The history event's message when the attempt ended without an error (a snooze says for how long). Unlike
-    /// <see cref="Error"/>, it is never stored as the job's last error.
+    /// <see cref="Error"/>, it is never stored as the job's last error. A success's event has no message.
     /// </summary>
     public string? Message { get; init; }
 

@@ -27,6 +27,20 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task A_successs_event_carries_no_message_even_when_the_completion_has_one()
+    {
+        // Message is for attempts that end without an error and say something (a snooze's wait); a success says it by
+        // its kind. (SQLite writes a success's event by trigger, from the row alone.)
+        var id = await InsertAsync(Job());
+        var claimed = await ClaimOneAsync();
+
+        Assert.Equal([id], await CompleteManyAsync([Completion(claimed, JobOutcome.Succeeded) with { Message = "all good" }]));
+
+        var done = (await EventsAsync(id))[^1];
+        Assert.Equal((JobEventKind.Succeeded, "worker-1", (string?)null), (done.Kind, done.Actor, done.Message));
+    }
+
+    [Fact]
     public async Task Complete_retry_schedules_the_job_at_now_plus_the_delay_with_the_error()
     {
         var id = await InsertAsync(Job(maxAttempts: 5));

@@ -121,6 +121,26 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task Default_tenants_bound_counts_its_own_waiting_jobs_not_named_tenants_or_running_or_finished_ones()
+    {
+        // A store may count the default tenant apart from named ones (SQLite: all waiting jobs less the named tenants').
+        await InsertAsync(TenantJob("acme"));
+        await InsertAsync(TenantJob("acme", queue: "b", delay: TimeSpan.FromHours(1)));
+        await InsertTenantBoundedAsync(3, TenantJob(null, queue: "run"), TenantJob(null, queue: "done"), TenantJob(null, delay: TimeSpan.FromHours(1)));
+        await Assert.ThrowsAsync<TenantFullException>(() => InsertTenantBoundedAsync(3, TenantJob(null)));
+
+        var running = await ClaimOneAsync("run");
+        Assert.True(await CompleteAsync(await ClaimOneAsync("done"), JobOutcome.Succeeded));
+        Assert.Equal(2, (await InsertTenantBoundedAsync(3, TenantJob(null), TenantJob(null, queue: "b"))).Count);
+        var full = await Assert.ThrowsAsync<TenantFullException>(() => InsertTenantBoundedAsync(3, TenantJob(null)));
+        Assert.Single(await InsertTenantBoundedAsync(3, TenantJob("acme")));
+
+        Assert.Null(full.Tenant);
+        Assert.Equal(JobState.Running, (await GetAsync(running.Id)).State);
+        Assert.Equal((5, 3), (await CountTenantJobsAsync(null), await CountTenantJobsAsync("acme")));
+    }
+
+    [Fact]
     public async Task Concurrent_submitters_of_one_tenant_never_exceed_its_bound_and_lose_nothing_accepted()
     {
         const int bound = 50;
