@@ -34,10 +34,11 @@ internal sealed record BenchArgs
     public int? Warmup { get; init; }
 
     /// <summary>
-    /// Untimed warm-up rounds before each throughput figure (default 2), so that the timed rounds run on tiered-up
-    /// (optimised) code instead of beside the JIT compiling it; after one round of 20,000 jobs they did not.
+    /// Untimed warm-up rounds before each throughput figure (default 3), so that the timed rounds run on tiered-up
+    /// (optimised) code instead of beside the JIT compiling it; after one round of 20,000 jobs they did not, and after
+    /// two, one run in six still ran at the second round's pace.
     /// </summary>
-    public int WarmupRounds { get; init; } = 2;
+    public int WarmupRounds { get; init; } = 3;
 
     /// <summary>Timed rounds per figure; the round with the median result is reported (on a shared machine one round can be far off).</summary>
     public int Repeat { get; init; } = 1;
