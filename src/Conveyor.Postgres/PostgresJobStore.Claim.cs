@@ -24,9 +24,7 @@ public sealed partial class PostgresJobStore
             await using var batch = new NpgsqlBatch(connection);
             if (finished is not null)
             {
-                var complete = BatchCommand("JobsComplete");
-                AddCompletions(complete.Parameters, finished);
-                batch.BatchCommands.Add(complete);
+                batch.BatchCommands.Add(CompletionCommand(finished));
             }
             batch.BatchCommands.Add(limits is null ? ClaimCommand(parameters) : LimitedClaimCommand(parameters, limits));
 
@@ -80,8 +78,10 @@ public sealed partial class PostgresJobStore
             await using var connection = await OpenAsync(cancellationToken);
             await using var beat = Command(connection, "JobsHeartbeat");
             beat.Parameters.AddWithValue("lease", parameters.LeaseDuration);
-            beat.Parameters.AddWithValue("ids", parameters.Leases.Select(l => l.JobId).ToArray());
-            beat.Parameters.AddWithValue("tokens", parameters.Leases.Select(l => l.LeaseToken).ToArray());
+            // In id order, the order the statement locks the rows in (see CompletionCommand).
+            var leases = parameters.Leases.DistinctBy(l => l.JobId).OrderBy(l => l.JobId).ToArray();
+            beat.Parameters.AddWithValue("ids", leases.Select(l => l.JobId).ToArray());
+            beat.Parameters.AddWithValue("tokens", leases.Select(l => l.LeaseToken).ToArray());
             var held = new Dictionary<long, bool>();
             await using var r = await beat.ExecuteReaderAsync(cancellationToken);
             while (await r.ReadAsync(cancellationToken))

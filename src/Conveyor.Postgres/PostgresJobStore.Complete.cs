@@ -37,25 +37,39 @@ public sealed partial class PostgresJobStore
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (setting is not null)
             batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
-        var complete = BatchCommand("JobsComplete");
-        AddCompletions(complete.Parameters, completions);
-        batch.BatchCommands.Add(complete);
+        batch.BatchCommands.Add(CompletionCommand(completions));
         await using var r = await batch.ExecuteReaderAsync(cancellationToken);
         return await ReadCompletedAsync(r, cancellationToken);
     }
 
-    /// <summary>The parameters of <c>JobsComplete</c>: one array element per job (a duplicate could only repeat a write the fence decides once anyway).</summary>
-    private static void AddCompletions(NpgsqlParameterCollection p, IReadOnlyList<JobCompletion> all)
+    /// <summary>
+    /// The completion statement for <paramref name="all"/>, one array element per job in id order (a duplicate could
+    /// only repeat a write the fence decides once anyway; the order is the order the statement locks the rows in, the
+    /// same for every batch, so batches and heartbeats that share jobs never deadlock): <c>JobsCompletePlain</c> when
+    /// every one is a plain success (no result, artefacts, error or message: the common case), else <c>JobsComplete</c>.
+    /// </summary>
+    private NpgsqlBatchCommand CompletionCommand(IReadOnlyList<JobCompletion> all)
     {
-        var completions = all.DistinctBy(c => c.Lease.JobId).ToArray();
-        var targets = completions.Select(Target).ToArray();
+        var completions = all.DistinctBy(c => c.Lease.JobId).OrderBy(c => c.Lease.JobId).ToArray();
+        var plain = completions.All(c => c.Outcome == JobOutcome.Succeeded && c.Result is null && c.Artifacts is not { Count: > 0 } && c.Error is null && c.Message is null);
+        var command = BatchCommand(plain ? "JobsCompletePlain" : "JobsComplete");
+        var p = command.Parameters;
         p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());
         p.AddWithValue("tokens", completions.Select(c => c.Lease.LeaseToken).ToArray());
+        p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
+        if (!plain)
+            AddOutcomes(p, completions);
+        return command;
+    }
+
+    /// <summary>The parameters of <c>JobsComplete</c> beyond the lease and actor of each completion.</summary>
+    private static void AddOutcomes(NpgsqlParameterCollection p, JobCompletion[] completions)
+    {
+        var targets = completions.Select(Target).ToArray();
         p.AddWithValue("states", targets.Select(t => (int)t.State).ToArray());
         p.AddWithValue("events", targets.Select(t => (int)t.Event).ToArray());
         p.AddWithValue("uncharges", completions.Select(c => c.Outcome is JobOutcome.Released or JobOutcome.Snoozed ? 1 : 0).ToArray());
         p.AddWithValue("delays", completions.Select(c => c.Outcome is JobOutcome.Retry or JobOutcome.Snoozed ? c.RetryDelay : TimeSpan.Zero).ToArray());
-        p.AddWithValue("actors", completions.Select(c => c.Actor).ToArray());
         p.AddWithValue("errors", completions.Select(c => c.Error).ToArray());
         p.AddWithValue("messages", completions.Select(c => c.Message).ToArray());
         p.AddWithValue("results", completions.Select(c => c.Outcome == JobOutcome.Succeeded ? c.Result : null).ToArray());
@@ -63,7 +77,7 @@ public sealed partial class PostgresJobStore
             ? JsonSerializer.Serialize(a, StoreJson.Options) : null).ToArray());
     }
 
-    /// <summary>Reads what <c>JobsComplete</c> returns: the jobs it applied to, and the queues to wake once it commits.</summary>
+    /// <summary>Reads what <c>JobsComplete</c> (or <c>JobsCompletePlain</c>) returns: the jobs it applied to, and the queues to wake once it commits.</summary>
     private static async Task<(List<long> Applied, List<(string, DateTimeOffset)> Ready)> ReadCompletedAsync(NpgsqlDataReader r, CancellationToken cancellationToken)
     {
         var applied = new List<long>();

@@ -166,7 +166,7 @@ public sealed partial class PostgresJobStore : IJobStore
     internal NpgsqlCommand CreateCommand(NpgsqlConnection connection, string name) => Command(connection, name);
 
     /// <summary>Runs <paramref name="work"/> again when PostgreSQL chose its transaction as a deadlock victim.</summary>
-    private static async Task<T> RetryDeadlocksAsync<T>(Func<Task<T>> work)
+    private async Task<T> RetryDeadlocksAsync<T>(Func<Task<T>> work)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -177,9 +177,16 @@ public sealed partial class PostgresJobStore : IJobStore
             catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
                 // The whole transaction was rolled back; nothing of it is visible. Try it again.
+                if (e.SqlState == PostgresErrorCodes.DeadlockDetected)
+                    Interlocked.Increment(ref _deadlocksRetried);
             }
         }
     }
+
+    private long _deadlocksRetried;
+
+    /// <summary>Statements this instance ran again after PostgreSQL broke a deadlock by rolling them back (for tests: the lock order should leave none).</summary>
+    internal long DeadlocksRetried => Interlocked.Read(ref _deadlocksRetried);
 
     /// <summary>Raises <see cref="StoreSignals.JobsReady"/> once per queue with its earliest ready time.</summary>
     private void PublishReady(IEnumerable<(string Queue, DateTimeOffset At)> ready)
