@@ -90,7 +90,7 @@ public sealed partial class SqliteJobStore
         while (r.Read())
         {
             applied.Add(r.GetInt64(0));
-            _eventsAppended = true; // a success's by the trigger jobs_succeeded
+            _eventsAppended = true; // every applied completion has its event (a success's from the trigger jobs_succeeded)
             if (r.GetInt32(2) == (int)JobState.Pending)
                 wake.Add((r.GetString(1), r.GetInt64(3)));
             if (!r.IsDBNull(4))
