@@ -9,7 +9,8 @@ public sealed partial class SqliteJobStore
 {
     internal static readonly string ClaimSql =
         "WITH ready AS (" +
-        string.Join("\nUNION ALL\n", Enumerable.Range(0, 4).Select(p => SqlText.Get("ClaimCandidates").Replace("{priority}", p.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))) +
+        string.Join("\nUNION ALL\n", Enumerable.Range(0, 4).Select(p => SqlText.Get("ClaimCandidates").Replace("{priority}", p.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{columns}", "", StringComparison.Ordinal))) +
         ")\n" + SqlText.Get("ClaimUpdate");
 
     /// <inheritdoc />

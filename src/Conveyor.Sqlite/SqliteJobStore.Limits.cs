@@ -13,6 +13,7 @@ public sealed partial class SqliteJobStore
         "WITH ready AS (" +
         string.Join("\nUNION ALL\n", Enumerable.Range(0, 4).Select(p => SqlText.Get("ClaimCandidates")
             .Replace("{priority}", p.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{columns}", ", j.limit_name, j.limit_key", StringComparison.Ordinal)
             .Replace("AND j.run_at <= @now", "AND j.run_at <= @now AND (j.priority, j.run_at, j.id) > (@after_priority, @after_run_at, @after_id)", StringComparison.Ordinal))) +
         ")\n" + SqlText.Get("LimitedCandidatesTail");
 

@@ -50,9 +50,10 @@ FROM json_each(@ids) AS i JOIN jobs AS j ON j.id = i.value;
 -- name: ClaimCandidates
 -- One priority's ready jobs in due order. A job with a concurrency key qualifies only while fewer than its
 -- limit of that key's jobs are active or wait ahead of it. {priority} is replaced by 0..3 and the four
--- blocks are joined, so each is a tight range scan of jobs_claim.
-SELECT id, priority, run_at FROM (
-    SELECT j.id, j.priority, j.run_at FROM jobs AS j
+-- blocks are joined, so each is a tight range scan of jobs_claim. {columns} is more of the job's columns, read
+-- from the row the scan visits anyway (the limited claim's limit name and key), or nothing.
+SELECT * FROM (
+    SELECT j.id, j.priority, j.run_at{columns} FROM jobs AS j
     WHERE j.state = 1 AND j.queue = @queue AND j.priority = {priority} AND j.run_at <= @now
       AND (j.concurrency_key IS NULL OR CASE WHEN j.concurrency_limit = 1 THEN
               NOT EXISTS (SELECT 1 FROM jobs AS k WHERE k.concurrency_key = j.concurrency_key AND k.state IN (2, 3))
@@ -82,22 +83,22 @@ RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, creat
           concurrency_key, tenant, user_id, roles, trace_parent;
 
 -- name: LimitedCandidatesTail
--- Follows "WITH ready AS (<the four ClaimCandidates blocks, each also after the keyset @after_*>)": the next chunk of
--- the claim's candidates in claim order, none while the queue is paused. With each its limit key and, for a keyed
--- job, that key's running jobs and its starts inside the window of its limit (@windows: a JSON object of limit name
+-- Follows "WITH ready AS (<the four ClaimCandidates blocks with each job's limit name and key, each also after the
+-- keyset @after_*>)": the next chunk of the claim's candidates in claim order, none while the queue is paused. With
+-- each its limit key and, for a keyed job, that key's running jobs and its starts inside the window of its limit (@windows: a JSON object of limit name
 -- to window start, now minus the rate period; a limit without a rate is absent, so no start counts) and the oldest
 -- of them: the counts the limited claim admits against, read in the same statement instead of another. With no rate
 -- limit configured (@windows is '{}') the start counts are not looked up at all.
-SELECT r.id, r.priority, r.run_at, j.limit_name, j.limit_key,
-       CASE WHEN j.limit_key IS NULL THEN 0
-            ELSE (SELECT count(*) FROM jobs AS k WHERE k.limit_key = j.limit_key AND k.state = 2 AND k.limit_key IS NOT NULL) END,
-       CASE WHEN j.limit_key IS NULL OR @windows = '{}' THEN 0
+SELECT r.id, r.priority, r.run_at, r.limit_name, r.limit_key,
+       CASE WHEN r.limit_key IS NULL THEN 0
+            ELSE (SELECT count(*) FROM jobs AS k WHERE k.limit_key = r.limit_key AND k.state = 2 AND k.limit_key IS NOT NULL) END,
+       CASE WHEN r.limit_key IS NULL OR @windows = '{}' THEN 0
             ELSE (SELECT count(*) FROM limit_starts AS s
-                  WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END,
-       CASE WHEN j.limit_key IS NULL OR @windows = '{}' THEN NULL
+                  WHERE s.limit_key = r.limit_key AND s.started_at > json_extract(@windows, '$."' || r.limit_name || '"')) END,
+       CASE WHEN r.limit_key IS NULL OR @windows = '{}' THEN NULL
             ELSE (SELECT min(s.started_at) FROM limit_starts AS s
-                  WHERE s.limit_key = j.limit_key AND s.started_at > json_extract(@windows, '$."' || j.limit_name || '"')) END
-FROM ready AS r JOIN jobs AS j ON j.id = r.id
+                  WHERE s.limit_key = r.limit_key AND s.started_at > json_extract(@windows, '$."' || r.limit_name || '"')) END
+FROM ready AS r
 WHERE NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
 ORDER BY r.priority, r.run_at, r.id
 LIMIT CAST(@limit AS INTEGER);
