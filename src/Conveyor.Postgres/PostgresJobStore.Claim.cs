@@ -60,11 +60,17 @@ public sealed partial class PostgresJobStore
     private NpgsqlBatchCommand ClaimCommand(JobsClaimParams parameters)
     {
         var claim = BatchCommand("JobsClaim");
-        claim.Parameters.AddWithValue("queue", parameters.Queue);
-        claim.Parameters.AddWithValue("limit", parameters.Limit);
-        claim.Parameters.AddWithValue("lease", parameters.LeaseDuration);
-        claim.Parameters.AddWithValue("worker", parameters.WorkerId);
+        AddClaimParameters(claim.Parameters, parameters);
         return claim;
+    }
+
+    /// <summary>What every claim statement (JobsClaim, LimitedClaim) takes: the queue, how many, the worker and the lease.</summary>
+    private static void AddClaimParameters(NpgsqlParameterCollection p, JobsClaimParams parameters)
+    {
+        p.AddWithValue("queue", parameters.Queue);
+        p.AddWithValue("limit", parameters.Limit);
+        p.AddWithValue("worker", parameters.WorkerId);
+        p.AddWithValue("lease", parameters.LeaseDuration);
     }
 
     /// <inheritdoc />

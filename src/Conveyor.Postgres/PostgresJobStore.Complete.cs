@@ -51,7 +51,7 @@ public sealed partial class PostgresJobStore
     private NpgsqlBatchCommand CompletionCommand(IReadOnlyList<JobCompletion> all)
     {
         var completions = all.DistinctBy(c => c.Lease.JobId).OrderBy(c => c.Lease.JobId).ToArray();
-        var plain = completions.All(c => c.Outcome == JobOutcome.Succeeded && c.Result is null && c.Artifacts is not { Count: > 0 } && c.Error is null && c.Message is null);
+        var plain = completions.All(c => c.IsPlainSuccess);
         var command = BatchCommand(plain ? "JobsCompletePlain" : "JobsComplete");
         var p = command.Parameters;
         p.AddWithValue("ids", completions.Select(c => c.Lease.JobId).ToArray());

@@ -26,10 +26,7 @@ public sealed partial class PostgresJobStore
     {
         var claim = BatchCommand("LimitedClaim");
         var p = claim.Parameters;
-        p.AddWithValue("queue", parameters.Queue);
-        p.AddWithValue("limit", parameters.Limit);
-        p.AddWithValue("worker", parameters.WorkerId);
-        p.AddWithValue("lease", parameters.LeaseDuration);
+        AddClaimParameters(p, parameters);
         p.Add(new NpgsqlParameter("clock", NpgsqlDbType.TimestampTz) { Value = _clock is null ? DBNull.Value : _clock.GetUtcNow() });
         p.AddWithValue("names", limits.Select(l => l.Name).ToArray());
         p.Add(new NpgsqlParameter<int?[]>("max_running", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = limits.Select(l => l.MaxRunning).ToArray() });

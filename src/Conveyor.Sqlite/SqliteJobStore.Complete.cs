@@ -25,7 +25,7 @@ public sealed partial class SqliteJobStore
     {
         // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
         var distinct = completions.DistinctBy(c => c.Lease.JobId).ToList();
-        var plain = distinct.Where(IsPlainSuccess).GroupBy(c => c.Actor)
+        var plain = distinct.Where(c => c.IsPlainSuccess).GroupBy(c => c.Actor)
             .Select(g => (g.Key, Json(w =>
             {
                 foreach (var c in g)
@@ -37,16 +37,13 @@ public sealed partial class SqliteJobStore
                 }
             })))
             .ToList();
-        var general = distinct.Where(c => !IsPlainSuccess(c)).ToList();
+        var general = distinct.Where(c => !c.IsPlainSuccess).ToList();
         return new CompletionSet(plain, general.Count == 0 ? null : Json(w =>
         {
             foreach (var c in general)
                 WriteCompletion(w, c);
         }));
     }
-
-    private static bool IsPlainSuccess(JobCompletion c) =>
-        c.Outcome == JobOutcome.Succeeded && c.Result is null && c.Artifacts is not { Count: > 0 } && c.Error is null && c.Message is null;
 
     /// <summary>Completions ready for the SQL: plain successes as (actor, [[id, token], …]), the rest as one JSON array of objects.</summary>
     private sealed record CompletionSet(IReadOnlyList<(string? Actor, string Leases)> PlainSuccesses, string? Others);

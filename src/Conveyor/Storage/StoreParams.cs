@@ -244,6 +244,13 @@ public sealed record JobCompletion
 
     /// <summary>Who ends the attempt (the worker id), recorded in the history.</summary>
     public string? Actor { get; init; }
+
+    /// <summary>
+    /// True for a success that records nothing but itself (no result, artefacts, error or message): the common case,
+    /// which a store may write through a narrower statement.
+    /// </summary>
+    public bool IsPlainSuccess =>
+        Outcome == JobOutcome.Succeeded && Result is null && Artifacts is not { Count: > 0 } && Error is null && Message is null;
 }
 
 /// <summary>Parameters of <see cref="IJobStore.JobsCompleteAsync"/>.</summary>
