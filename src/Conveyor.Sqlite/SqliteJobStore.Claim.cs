@@ -43,16 +43,15 @@ public sealed partial class SqliteJobStore
         var leaseUntil = now + Micros.From(parameters.LeaseDuration);
         claim.Parameters.AddWithValue("@lease_until", leaseUntil);
         claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
-        return ReadClaimed(claim, parameters, leaseUntil);
+        return SortClaimed(ReadClaimed(claim, parameters, leaseUntil, []));
     }
 
     /// <summary>
-    /// Runs a claim update whose RETURNING has ClaimUpdate's shape and sorts the claimed jobs in claim order. The
-    /// update's trigger (jobs_started) wrote their Started events.
+    /// Runs a claim update whose RETURNING has ClaimUpdate's shape and adds the claimed jobs to
+    /// <paramref name="claimed"/>. The update's trigger (jobs_started) wrote their Started events.
     /// </summary>
-    private List<ClaimedJob> ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil)
+    private List<ClaimedJob> ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil, List<ClaimedJob> claimed)
     {
-        var claimed = new List<ClaimedJob>();
         using (var r = claim.ExecuteReader())
         {
             while (r.Read())
@@ -78,6 +77,12 @@ public sealed partial class SqliteJobStore
                 });
             }
         }
+        return claimed;
+    }
+
+    /// <summary>Sorts claimed jobs in claim order; when there are any, their Started events were appended.</summary>
+    private List<ClaimedJob> SortClaimed(List<ClaimedJob> claimed)
+    {
         if (claimed.Count == 0)
             return claimed;
         _eventsAppended = true;

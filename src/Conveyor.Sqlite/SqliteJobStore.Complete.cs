@@ -19,23 +19,14 @@ public sealed partial class SqliteJobStore
 
     /// <summary>
     /// The completions as the completion SQL reads them, one per job: plain successes (no result, artefacts or
-    /// error; the drain's common case) as [id, token] pairs per actor, everything else as one JSON object per job.
+    /// error; the drain's common case) as leases per actor, everything else as one JSON array of objects.
     /// </summary>
     private static CompletionSet CompletionItems(IReadOnlyList<JobCompletion> completions)
     {
         // One completion per job: a duplicate could only repeat a write the fence decides once anyway.
         var distinct = completions.DistinctBy(c => c.Lease.JobId).ToList();
         var plain = distinct.Where(c => c.IsPlainSuccess).GroupBy(c => c.Actor)
-            .Select(g => (g.Key, Json(w =>
-            {
-                foreach (var c in g)
-                {
-                    w.WriteStartArray();
-                    w.WriteNumberValue(c.Lease.JobId);
-                    w.WriteNumberValue(c.Lease.LeaseToken);
-                    w.WriteEndArray();
-                }
-            })))
+            .Select(g => (g.Key, g.Select(c => c.Lease).ToArray()))
             .ToList();
         var general = distinct.Where(c => !c.IsPlainSuccess).ToList();
         return new CompletionSet(plain, general.Count == 0 ? null : Json(w =>
@@ -45,8 +36,8 @@ public sealed partial class SqliteJobStore
         }));
     }
 
-    /// <summary>Completions ready for the SQL: plain successes as (actor, [[id, token], …]), the rest as one JSON array of objects.</summary>
-    private sealed record CompletionSet(IReadOnlyList<(string? Actor, string Leases)> PlainSuccesses, string? Others);
+    /// <summary>Completions ready for the SQL: plain successes as (actor, leases), the rest as one JSON array of objects.</summary>
+    private sealed record CompletionSet(IReadOnlyList<(string? Actor, JobLease[] Leases)> PlainSuccesses, string? Others);
 
     /// <summary>Applies completions inside the current write transaction; returns the applied ids and the queues to wake.</summary>
     private (List<long> Applied, List<(string Queue, long At)> Wake) Complete(CompletionSet items, long now)
@@ -55,17 +46,20 @@ public sealed partial class SqliteJobStore
         var wake = new List<(string Queue, long At)>();
         foreach (var (actor, leases) in items.PlainSuccesses)
         {
-            var update = Named("CompleteSucceededUpdate");
-            update.Parameters.AddWithValue("@leases", leases);
-            update.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
-            update.Parameters.AddWithValue("@now", now);
-            using var r = update.ExecuteReader();
-            while (r.Read())
+            foreach (var chunk in leases.Chunk(IdSlots.Count))
             {
-                applied.Add(r.GetInt64(0));
-                _eventsAppended = true; // by the trigger jobs_succeeded
-                if (!r.IsDBNull(1))
-                    wake.Add((StoreSignals.AnyQueue, now));
+                var update = Named("CompleteSucceededUpdate");
+                IdSlots.BindLeases(update, chunk);
+                update.Parameters.AddWithValue("@actor", (object?)actor ?? DBNull.Value);
+                update.Parameters.AddWithValue("@now", now);
+                using var r = update.ExecuteReader();
+                while (r.Read())
+                {
+                    applied.Add(r.GetInt64(0));
+                    _eventsAppended = true; // by the trigger jobs_succeeded
+                    if (!r.IsDBNull(1))
+                        wake.Add((StoreSignals.AnyQueue, now));
+                }
             }
         }
         if (items.Others is { } others)

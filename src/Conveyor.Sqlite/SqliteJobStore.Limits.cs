@@ -153,17 +153,18 @@ public sealed partial class SqliteJobStore
 
     private List<ClaimedJob> UpdateAdmitted(JobsClaimParams parameters, List<long> admitted, long now)
     {
-        var update = Named("LimitedClaimUpdate");
-        update.Parameters.AddWithValue("@ids", Json(w =>
-        {
-            foreach (var id in admitted)
-                w.WriteNumberValue(id);
-        }));
         var leaseUntil = now + Micros.From(parameters.LeaseDuration);
-        update.Parameters.AddWithValue("@lease_until", leaseUntil);
-        update.Parameters.AddWithValue("@worker", parameters.WorkerId);
-        update.Parameters.AddWithValue("@now", now);
-        return ReadClaimed(update, parameters, leaseUntil);
+        var claimed = new List<ClaimedJob>(admitted.Count);
+        foreach (var chunk in admitted.Chunk(IdSlots.Count))
+        {
+            var update = Named("LimitedClaimUpdate");
+            IdSlots.BindIds(update, chunk);
+            update.Parameters.AddWithValue("@lease_until", leaseUntil);
+            update.Parameters.AddWithValue("@worker", parameters.WorkerId);
+            update.Parameters.AddWithValue("@now", now);
+            ReadClaimed(update, parameters, leaseUntil, claimed);
+        }
+        return SortClaimed(claimed);
     }
 
     /// <inheritdoc />

@@ -4,6 +4,15 @@
 -- bare parameter in LIMIT, so every re-bind of it (each call, as Microsoft.Data.Sqlite binds every time) expires
 -- the prepared statement and the next step re-prepares it. For the claim that re-prepare took ~0.7 ms, some
 -- 20 times the claim itself (bench/README.md); an expression is evaluated at run time and keeps the statement.
+-- The writes of the hot paths (the insert and its event, the claim, the plain completion) are INSERT or UPDATE OR FAIL,
+-- and the claim's and the completion's updates take their ids as parameters ({ids}: @id0 to @id15, unused ones NULL),
+-- not from json_each. SQLite keeps a statement journal, a copy of every page the statement is first to change in the
+-- transaction (3 to 10 pages per statement here), for a statement that may write more than one row (an AUTOINCREMENT
+-- insert writes two, a trigger more) and may abort half-way: on a constraint under the default ABORT, or, whatever
+-- the conflict clause, when it reads a virtual table such as json_each (zeroblob() in the insert did the same). The
+-- journal serves only to undo the half of a failed statement, and the store never goes on after a failed statement:
+-- the write's transaction or savepoint is rolled back whole. Dropping it took ~8% off the claim-and-complete loop
+-- (bench/README.md).
 
 -- name: IdempotencyFind
 SELECT id, kind, payload, state, run_at FROM jobs WHERE tenant = @tenant AND idempotency_key = @key;
@@ -28,17 +37,19 @@ SELECT CASE WHEN @tenant <> '' THEN (SELECT count(*) FROM jobs WHERE tenant = @t
        END;
 
 -- name: JobInsert
--- slack: room the claim's stamps take over (migration 0012).
-INSERT INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
+-- slack: room the claim's stamps take over (migration 0012), 48 zero bytes. A literal, not zeroblob(48): a function
+-- call here keeps a statement journal, as json_each does in an update (see the head of this file).
+INSERT OR FAIL INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
                   trace_parent, created_at, updated_at, unique_key, limit_name, limit_key, slack)
 VALUES (@kind, @queue, 1, @priority, @payload, @run_at, @run_at, @max_attempts,
         @concurrency_key, @concurrency_limit, @tenant, @idempotency_key, @user_id, @roles, @tags,
-        @trace_parent, @now, @now, @unique_key, @limit_name, @limit_key, zeroblob(48))
+        @trace_parent, @now, @now, @unique_key, @limit_name, @limit_key,
+        X'000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000')
 RETURNING id;
 
 -- name: EventInsert
-INSERT INTO job_events (job_id, at, kind, attempt, actor, message)
+INSERT OR FAIL INTO job_events (job_id, at, kind, attempt, actor, message)
 SELECT id, @now, @kind, attempt, @actor, @message FROM jobs WHERE id = @job_id;
 
 -- name: EventsInsertForIds
@@ -70,7 +81,7 @@ SELECT * FROM (
 
 -- name: ClaimUpdate
 -- Follows "WITH ready AS (<the four ClaimCandidates blocks>)".
-UPDATE jobs
+UPDATE OR FAIL jobs
 SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = @lease_until,
     worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now, slack = NULL
 WHERE id IN (SELECT id FROM ready ORDER BY priority, run_at, id LIMIT CAST(@limit AS INTEGER))
@@ -104,12 +115,12 @@ ORDER BY r.priority, r.run_at, r.id
 LIMIT CAST(@limit AS INTEGER);
 
 -- name: LimitedClaimUpdate
--- The admitted ids (JSON array @ids), read in this same write transaction, so still pending; the same SET and
--- RETURNING as ClaimUpdate.
-UPDATE jobs
+-- Up to 16 admitted ids ({ids}), read in this same write transaction, so still pending; the same SET and RETURNING as
+-- ClaimUpdate.
+UPDATE OR FAIL jobs
 SET state = 2, attempt = attempt + 1, lease_token = lease_token + 1, lease_expires_at = @lease_until,
     worker_id = @worker, cancel_requested = 0, started_at = @now, updated_at = @now, slack = NULL
-WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 1
+WHERE id IN ({ids}) AND state = 1
 RETURNING id, kind, priority, payload, attempt, max_attempts, lease_token, created_at,
           concurrency_key IS NULL AND tenant = '' AND user_id IS NULL AND roles = '[]' AND trace_parent IS NULL,
           concurrency_key, tenant, user_id, roles, trace_parent;
@@ -196,13 +207,13 @@ WHERE jobs.id = c.value ->> 'id' AND jobs.state = 2 AND jobs.lease_token = c.val
 RETURNING jobs.id, jobs.queue, jobs.state, jobs.run_at, jobs.concurrency_key;
 
 -- name: CompleteSucceededUpdate
--- What CompleteUpdate does for plain successes (no result, artefacts or error) by one actor, without reading a field
--- per job. @leases: JSON array of [id, token] pairs. The trigger jobs_succeeded (migration 0014) writes the events.
-UPDATE jobs SET state = 4, result = NULL, artifacts = NULL, lease_expires_at = NULL, cancel_requested = 0,
-                finished_at = @now, updated_at = @now, worker_id = @actor
-FROM json_each(@leases) AS l
-WHERE jobs.id = l.value ->> 0 AND jobs.state = 2 AND jobs.lease_token = l.value ->> 1
-RETURNING jobs.id, jobs.concurrency_key;
+-- What CompleteUpdate does for plain successes (no result, artefacts or error) by one actor, up to 16 jobs ({ids})
+-- with their lease tokens ({tokens}: @token0 to @token15, in CASE id WHEN @id0 THEN @token0 …). The trigger
+-- jobs_succeeded (migration 0014) writes the events.
+UPDATE OR FAIL jobs SET state = 4, result = NULL, artifacts = NULL, lease_expires_at = NULL, cancel_requested = 0,
+                        finished_at = @now, updated_at = @now, worker_id = @actor
+WHERE id IN ({ids}) AND state = 2 AND lease_token = CASE id {tokens} END
+RETURNING id, concurrency_key;
 
 -- name: JobsReap
 UPDATE jobs SET

@@ -41,6 +41,30 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task A_long_batch_of_plain_successes_by_two_actors_applies_exactly_the_completions_whose_lease_is_current()
+    {
+        // Longer than a store's statement takes at once (SQLite: 16 jobs), so chunks and the fence per job both count.
+        var ids = await InsertManyAsync(Enumerable.Range(0, 45).Select(_ => Job()));
+        var claimed = await ClaimAsync(limit: 45);
+        Assert.Equal(45, claimed.Count);
+        var stale = claimed.Where((_, i) => i % 7 == 3).Select(j => j.Id).ToHashSet();
+
+        var applied = await CompleteManyAsync(claimed.Select((j, i) => Completion(
+            j, JobOutcome.Succeeded, token: stale.Contains(j.Id) ? j.LeaseToken + 1 : null, actor: i % 2 == 0 ? "worker-a" : "worker-b")));
+
+        Assert.Equal(ids.Where(id => !stale.Contains(id)).Order(), applied.Order());
+        foreach (var (job, i) in claimed.Select((j, i) => (j, i)))
+        {
+            var info = await GetAsync(job.Id);
+            var last = (await EventsAsync(job.Id))[^1];
+            if (stale.Contains(job.Id))
+                Assert.Equal((JobState.Running, JobEventKind.Started), (info.State, last.Kind));
+            else
+                Assert.Equal((JobState.Succeeded, JobEventKind.Succeeded, i % 2 == 0 ? "worker-a" : "worker-b"), (info.State, last.Kind, last.Actor));
+        }
+    }
+
+    [Fact]
     public async Task Complete_retry_schedules_the_job_at_now_plus_the_delay_with_the_error()
     {
         var id = await InsertAsync(Job(maxAttempts: 5));

@@ -63,6 +63,20 @@ public abstract partial class JobStoreConformanceTests<TFactory>
     }
 
     [Fact]
+    public async Task A_limited_claim_larger_than_a_statement_takes_claims_every_admitted_job_in_claim_order()
+    {
+        // 40 keys with room: more admitted jobs than a store's statement takes at once (SQLite: 16).
+        LimitDefinition[] limits = [new("per-tenant", 1, null, null)];
+        var ids = await InsertManyAsync(Enumerable.Range(0, 50).Select(i => Limited("per-tenant", $"t{i % 40}")));
+
+        var claimed = await ClaimLimitedAsync(limits, limit: 50);
+
+        Assert.Equal(ids.Take(40), claimed.Select(j => j.Id));
+        Assert.All(claimed, j => Assert.Equal(1, j.Attempt));
+        Assert.Equal(40, await CountJobsAsync(new JobQuery { States = [JobState.Running] }));
+    }
+
+    [Fact]
     public async Task A_key_at_its_max_is_passed_over_so_other_keys_start_and_it_resumes_when_a_slot_frees()
     {
         LimitDefinition[] limits = [new("per-tenant", 2, null, null)];
