@@ -4,9 +4,9 @@
 -- bare parameter in LIMIT, so every re-bind of it (each call, as Microsoft.Data.Sqlite binds every time) expires
 -- the prepared statement and the next step re-prepares it. For the claim that re-prepare took ~0.7 ms, some
 -- 20 times the claim itself (bench/README.md); an expression is evaluated at run time and keeps the statement.
--- The writes of the hot paths (the insert and its event, the claim, the plain completion) are INSERT or UPDATE OR FAIL,
--- and the claim's and the completion's updates take their ids as parameters ({ids}: @id0 to @id15, unused ones NULL),
--- not from json_each. SQLite keeps a statement journal, a copy of every page the statement is first to change in the
+-- The writes of the hot paths (the insert and its event, the claims, the plain completion) are INSERT or UPDATE OR
+-- FAIL, and the plain completion and the limited claim take their ids as parameters ({ids}: @id0 to @id15, unused ones
+-- NULL), not from json_each. SQLite keeps a statement journal, a copy of every page the statement is first to change in the
 -- transaction (3 to 10 pages per statement here), for a statement that may write more than one row (an AUTOINCREMENT
 -- insert writes two, a trigger more) and may abort half-way: on a constraint under the default ABORT, or, whatever
 -- the conflict clause, when it reads a virtual table such as json_each (zeroblob() in the insert did the same). The
@@ -37,8 +37,8 @@ SELECT CASE WHEN @tenant <> '' THEN (SELECT count(*) FROM jobs WHERE tenant = @t
        END;
 
 -- name: JobInsert
--- slack: room the claim's stamps take over (migration 0012), 48 zero bytes. A literal, not zeroblob(48): a function
--- call here keeps a statement journal, as json_each does in an update (see the head of this file).
+-- slack: room the claim's stamps take over (migration 0012), 48 zero bytes. A literal, not zeroblob(48), which kept a
+-- statement journal here as json_each does in an update (see the head of this file).
 INSERT OR FAIL INTO jobs (kind, queue, state, priority, payload, run_at, first_run_at, max_attempts,
                   concurrency_key, concurrency_limit, tenant, idempotency_key, user_id, roles, tags,
                   trace_parent, created_at, updated_at, unique_key, limit_name, limit_key, slack)
