@@ -43,41 +43,40 @@ public sealed partial class SqliteJobStore
         var leaseUntil = now + Micros.From(parameters.LeaseDuration);
         claim.Parameters.AddWithValue("@lease_until", leaseUntil);
         claim.Parameters.AddWithValue("@worker", parameters.WorkerId);
-        return SortClaimed(ReadClaimed(claim, parameters, leaseUntil, []));
+        var claimed = new List<ClaimedJob>();
+        ReadClaimed(claim, parameters, leaseUntil, claimed);
+        return SortClaimed(claimed);
     }
 
     /// <summary>
     /// Runs a claim update whose RETURNING has ClaimUpdate's shape and adds the claimed jobs to
     /// <paramref name="claimed"/>. The update's trigger (jobs_started) wrote their Started events.
     /// </summary>
-    private List<ClaimedJob> ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil, List<ClaimedJob> claimed)
+    private static void ReadClaimed(SqliteCommand claim, JobsClaimParams parameters, long leaseUntil, List<ClaimedJob> claimed)
     {
-        using (var r = claim.ExecuteReader())
+        using var r = claim.ExecuteReader();
+        while (r.Read())
         {
-            while (r.Read())
+            // Column 8 says the job has no key, principal or trace: the five columns after it are then not read
+            // (each read is a call into SQLite; a claim reads ~16 rows per transaction).
+            var plain = r.GetInt64(8) != 0;
+            claimed.Add(new ClaimedJob
             {
-                // Column 8 says the job has no key, principal or trace: the five columns after it are then not read
-                // (each read is a call into SQLite; a claim reads ~16 rows per transaction).
-                var plain = r.GetInt64(8) != 0;
-                claimed.Add(new ClaimedJob
-                {
-                    Id = r.GetInt64(0),
-                    Kind = r.GetString(1),
-                    Queue = parameters.Queue,
-                    Priority = (JobPriority)r.GetInt32(2),
-                    Payload = r.GetString(3),
-                    Attempt = r.GetInt32(4),
-                    MaxAttempts = r.GetInt32(5),
-                    LeaseToken = r.GetInt64(6),
-                    LeaseExpiresAt = Micros.ToInstant(leaseUntil),
-                    CreatedAt = Micros.ToInstant(r.GetInt64(7)),
-                    ConcurrencyKey = plain || r.IsDBNull(9) ? null : r.GetString(9),
-                    Principal = plain ? JobPrincipal.System : Principal(r, 10),
-                    TraceParent = plain || r.IsDBNull(13) ? null : r.GetString(13),
-                });
-            }
+                Id = r.GetInt64(0),
+                Kind = r.GetString(1),
+                Queue = parameters.Queue,
+                Priority = (JobPriority)r.GetInt32(2),
+                Payload = r.GetString(3),
+                Attempt = r.GetInt32(4),
+                MaxAttempts = r.GetInt32(5),
+                LeaseToken = r.GetInt64(6),
+                LeaseExpiresAt = Micros.ToInstant(leaseUntil),
+                CreatedAt = Micros.ToInstant(r.GetInt64(7)),
+                ConcurrencyKey = plain || r.IsDBNull(9) ? null : r.GetString(9),
+                Principal = plain ? JobPrincipal.System : Principal(r, 10),
+                TraceParent = plain || r.IsDBNull(13) ? null : r.GetString(13),
+            });
         }
-        return claimed;
     }
 
     /// <summary>Sorts claimed jobs in claim order; when there are any, their Started events were appended.</summary>

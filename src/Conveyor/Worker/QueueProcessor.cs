@@ -85,10 +85,14 @@ internal sealed class QueueProcessor
             // again while a yield saw jobs end, so at most once more than there are running jobs (only this loop
             // starts them): on the benchmark's no-op drain, one yield gave claims of 10-15 jobs, this 15.5-15.9 of
             // 16. A yield that sees none end (long jobs) stops it; an idle queue does not yield at all.
-            for (int busy = Volatile.Read(ref _busy), before = -1; busy > 0 && busy != before; busy = Volatile.Read(ref _busy))
+            var running = Volatile.Read(ref _busy);
+            while (running > 0)
             {
-                before = busy;
                 await Task.Yield();
+                var after = Volatile.Read(ref _busy);
+                if (after == running)
+                    break;
+                running = after;
             }
             var free = _queue.Concurrency - Volatile.Read(ref _busy);
             (List<JobCompletion> Completions, List<string> Kinds) finished;
