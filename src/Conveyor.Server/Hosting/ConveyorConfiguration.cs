@@ -51,6 +51,7 @@ internal sealed class ConveyorConfiguration(IConfiguration configuration)
             o.AddQueue(queue.Key, options =>
             {
                 q.Int("Concurrency", v => options.Concurrency = v);
+                q.Int("Prefetch", v => options.Prefetch = v);
                 q.Int("MaxWaiting", v => options.MaxWaiting = v);
                 q.Seconds("RetryAfterWhenFullSeconds", v => options.RetryAfterWhenFull = v);
             });

@@ -69,6 +69,8 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
                 yield return $"{at}: the name must be 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit.";
             if (q.Concurrency < 0)
                 yield return $"{at}.Concurrency: must not be negative (is {q.Concurrency}).";
+            if (q.Prefetch is < 0)
+                yield return $"{at}.Prefetch: must not be negative (is {q.Prefetch}).";
             if (q.MaxWaiting is < 1)
                 yield return $"{at}.MaxWaiting: must be at least 1 when set (is {q.MaxWaiting}).";
             if (q.RetryAfterWhenFull <= TimeSpan.Zero)

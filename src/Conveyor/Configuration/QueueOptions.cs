@@ -11,6 +11,15 @@ public sealed class QueueOptions
     /// <summary>How many of its jobs this process runs at once. Default 10; 0 makes this process a producer only for the queue.</summary>
     public int Concurrency { get; set; } = 10;
 
+    /// <summary>
+    /// The most jobs this process claims beyond its free slots, to start as slots free: fewer, larger claims when
+    /// jobs are shorter than a claim's round trip. It claims ahead only when every slot is free and every job that
+    /// ended since the last claim ran for less than that claim took; a job claimed ahead is running in the store
+    /// (leased, attempt charged, <c>started_at</c> set) while it waits, and one that finds no slot within
+    /// 100 ms is handed back uncharged. Default null: as many as <see cref="Concurrency"/>; 0 never claims ahead.
+    /// </summary>
+    public int? Prefetch { get; set; }
+
     /// <summary>The most jobs that may wait (pending or scheduled) in the queue; further submissions are refused. Default null: unbounded.</summary>
     public int? MaxWaiting { get; set; }
 

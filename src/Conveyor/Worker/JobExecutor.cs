@@ -66,6 +66,14 @@ internal sealed class JobExecutor
     private async Task<(JobCompletion? Completion, Exception? Error)> RunAttemptAsync(RunningJob run)
     {
         var claim = run.Claim;
+        // Told to stop before its handler began (a job claimed ahead waits for a slot): the handler does not run.
+        switch (run.Reason)
+        {
+            case StopReason.CancelRequested:
+                return (Completion(run, JobOutcome.Cancelled) with { Error = "Cancelled before its handler started." }, null);
+            case StopReason.LeaseLost:
+                return (null, null);
+        }
         var type = _options.JobTypes.GetValueOrDefault(claim.Kind);
         JobCompletion? completion;
         Exception? error = null;

@@ -5,11 +5,15 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Worker;
 
 /// <summary>
-/// The claim loop of one queue: claims as many jobs as it has free slots in one store call, hands each to the
+/// The claim loop of one queue: claims as many jobs as it has free slots in one store call (and, while jobs are
+/// shorter than a claim, up to <see cref="QueueOptions.Prefetch"/> more to start as slots free), hands each to the
 /// executor, and sleeps until a job is announced, a slot frees up, or the poll interval passes.
 /// </summary>
 internal sealed class QueueProcessor
 {
+    /// <summary>How long a job claimed ahead may wait for a slot before it is handed back uncharged.</summary>
+    internal static readonly TimeSpan AheadWaitLimit = TimeSpan.FromMilliseconds(100);
+
     private readonly QueueOptions _queue;
     private readonly ConveyorOptions _options;
     private readonly IJobStore _store;
@@ -25,6 +29,14 @@ internal sealed class QueueProcessor
     private readonly WakeSignal _wake = new();
     private readonly IReadOnlyList<LimitDefinition>? _limits;
     private int _busy;
+    private readonly int _prefetch;
+    // Jobs claimed ahead of free slots, oldest first, with the timestamp of their claim; only this loop touches it.
+    private readonly Queue<(RunningJob Run, long ClaimedAt)> _ahead = new();
+    // The longest run of an attempt that ended since the last claim (-1: none ended), against the last claim's
+    // duration; the verdict stands until attempts end again.
+    private long _slowestRunTicks = -1;
+    private long _lastClaimTicks;
+    private bool _jobsShorterThanClaims;
     private long _nextDueTicks = long.MaxValue;
 
     public QueueProcessor(QueueOptions queue, ConveyorOptions options, IJobStore store, JobExecutor executor, CompletionBatcher completions, RunningJobs running, TimeProvider time, ILogger logger)
@@ -37,6 +49,7 @@ internal sealed class QueueProcessor
         _running = running;
         _time = time;
         _logger = logger;
+        _prefetch = queue.Prefetch ?? queue.Concurrency;
         // The limits that can govern this queue's jobs: every job type's, and this queue's own. None: the store's fast path.
         var limits = options.Limits.Values.Where(l => l.JobType is not null || l.Queue == queue.Name).Select(l => l.ToDefinition()).ToList();
         _limits = limits.Count == 0 ? null : limits;
@@ -64,7 +77,8 @@ internal sealed class QueueProcessor
         }
         finally
         {
-            // From now on finished attempts go to the completion batcher; hand it what is still waiting here.
+            // From now on finished attempts go to the completion batcher; hand it what is still waiting here, and
+            // the jobs claimed ahead that never started.
             (List<JobCompletion> Completions, List<string> Kinds) left;
             lock (_finishedGate)
             {
@@ -72,6 +86,7 @@ internal sealed class QueueProcessor
                 left = TakeFinished();
             }
             Submit(left);
+            HandBackAhead();
         }
     }
 
@@ -95,16 +110,31 @@ internal sealed class QueueProcessor
                 running = after;
             }
             var free = _queue.Concurrency - Volatile.Read(ref _busy);
+            if (free > 0 && _ahead.Count > 0)
+            {
+                // Jobs claimed ahead take the free slots first; then yield to them as to any others.
+                for (; free > 0 && _ahead.TryDequeue(out var ahead); free--)
+                    Start(ahead.Run);
+                continue;
+            }
+            if (_ahead.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.ClaimedAt) >= AheadWaitLimit)
+                HandBackAhead();
             (List<JobCompletion> Completions, List<string> Kinds) finished;
             lock (_finishedGate)
                 finished = TakeFinished();
             if (free > 0)
             {
                 ForgetReachedDueTime();
-                var want = Math.Min(free, _options.MaxClaimBatch);
+                var want = Math.Min(free + ClaimAhead(free), _options.MaxClaimBatch);
                 var claimed = await ClaimAsync(want, finished, stopClaiming);
                 foreach (var job in claimed)
-                    Start(job);
+                {
+                    var run = Hold(job);
+                    if (free-- > 0)
+                        Start(run);
+                    else
+                        _ahead.Enqueue((run, _time.GetTimestamp()));
+                }
                 if (claimed.Count == want)
                     continue;
             }
@@ -113,6 +143,32 @@ internal sealed class QueueProcessor
                 Submit(finished);
             }
             await _wake.WaitAsync(NextWait(), _time, stopClaiming);
+        }
+    }
+
+    /// <summary>
+    /// How many jobs to claim beyond the <paramref name="free"/> slots: only when all are free and the attempts
+    /// that ended last all ran shorter than the claim before them took. Then the claims' round trips, not the
+    /// jobs, set the pace, and jobs claimed ahead find a slot within about one more; jobs that run longer (or a
+    /// first claim, with nothing to judge by) get no more than their slots.
+    /// </summary>
+    private int ClaimAhead(int free)
+    {
+        var slowest = Interlocked.Exchange(ref _slowestRunTicks, -1);
+        if (slowest >= 0)
+            _jobsShorterThanClaims = slowest < _lastClaimTicks;
+        // All slots free means none is held ahead either (those take free slots first).
+        return free == _queue.Concurrency && _jobsShorterThanClaims ? _prefetch : 0;
+    }
+
+    /// <summary>Hands back every job claimed ahead, uncharged (they wait for a slot too long, or claiming stopped).</summary>
+    private void HandBackAhead()
+    {
+        while (_ahead.TryDequeue(out var ahead))
+        {
+            _running.Remove(ahead.Run);
+            ahead.Run.Dispose();
+            Finish(new JobCompletion { Lease = ahead.Run.Lease, Outcome = JobOutcome.Released, Actor = _options.WorkerId }, ahead.Run.Claim.Kind);
         }
     }
 
@@ -126,11 +182,15 @@ internal sealed class QueueProcessor
 
     private TimeSpan NextWait()
     {
+        var wait = _options.PollInterval;
         var due = Interlocked.Read(ref _nextDueTicks);
-        if (due == long.MaxValue)
-            return _options.PollInterval;
-        var untilDue = TimeSpan.FromTicks(due - _time.GetUtcNow().UtcTicks);
-        return untilDue < _options.PollInterval ? untilDue : _options.PollInterval;
+        if (due != long.MaxValue)
+            wait = Min(wait, TimeSpan.FromTicks(due - _time.GetUtcNow().UtcTicks));
+        if (_ahead.TryPeek(out var oldest))
+            wait = Min(wait, AheadWaitLimit - _time.GetElapsedTime(oldest.ClaimedAt));
+        return wait;
+
+        static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
     }
 
     /// <summary>
@@ -142,9 +202,11 @@ internal sealed class QueueProcessor
     {
         try
         {
+            var sent = _time.GetTimestamp();
             var claimed = await _store.JobsClaimAsync(new JobsClaimParams(_queue.Name, limit, _options.WorkerId, _options.LeaseDuration, finished.Completions) { Limits = _limits }, CancellationToken.None);
             // The claim does not say which of the completions it carried the fence refused (only those of attempts
             // whose lease expired while they ran, after the reaper took the job back); all are counted.
+            Volatile.Write(ref _lastClaimTicks, _time.GetTimestamp() - sent);
             for (var i = 0; i < finished.Completions.Count; i++)
                 JobMetrics.RecordCompleted(finished.Completions[i].Outcome, _queue.Name, finished.Kinds[i]);
             return claimed;
@@ -192,17 +254,27 @@ internal sealed class QueueProcessor
             _ = _completions.SubmitAsync(finished.Completions[i], _queue.Name, finished.Kinds[i]);
     }
 
-    private void Start(ClaimedJob job)
+    /// <summary>Registers a claimed attempt with this process: from now on heartbeats extend its lease and a cancellation reaches it.</summary>
+    private RunningJob Hold(ClaimedJob job)
     {
-        Interlocked.Increment(ref _busy);
-        JobMetrics.RecordStarted(job, _options.LeaseDuration);
         var run = new RunningJob(job, _options.WorkerId);
         _running.Add(run);
+        return run;
+    }
+
+    private void Start(RunningJob run)
+    {
+        var job = run.Claim;
+        Interlocked.Increment(ref _busy);
+        JobMetrics.RecordStarted(job, _options.LeaseDuration);
         _ = Task.Run(async () =>
         {
             try
             {
-                if (await _executor.RunAsync(run) is { } completion)
+                var began = _time.GetTimestamp();
+                var completion = await _executor.RunAsync(run);
+                RecordRun(_time.GetTimestamp() - began);
+                if (completion is not null)
                     Finish(completion, job.Kind);
             }
             catch (Exception e)
@@ -217,5 +289,14 @@ internal sealed class QueueProcessor
                 _wake.Set();
             }
         });
+    }
+
+    private void RecordRun(long ticks)
+    {
+        long seen;
+        while (ticks > (seen = Interlocked.Read(ref _slowestRunTicks)) && Interlocked.CompareExchange(ref _slowestRunTicks, ticks, seen) != seen)
+        {
+            // Another attempt recorded a run meanwhile; compare again.
+        }
     }
 }

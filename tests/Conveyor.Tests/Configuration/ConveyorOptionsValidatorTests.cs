@@ -175,6 +175,10 @@ public sealed class ConveyorOptionsValidatorTests
     public void A_negative_queue_concurrency_fails() =>
         AssertSingleProblem(o => o.AddQueue("reports", q => q.Concurrency = -1), "Queues[reports].Concurrency");
 
+    [Fact]
+    public void A_negative_prefetch_fails() =>
+        AssertSingleProblem(o => o.AddQueue("reports", q => q.Prefetch = -1), "Queues[reports].Prefetch");
+
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]

@@ -5,7 +5,7 @@ namespace Conveyor.Tests.Worker;
 
 /// <summary>
 /// An attempt whose store committed its end on the handler's behalf (transactional completion) gets no completion
-/// from the engine, however the handler ends.
+/// from the engine, however the handler ends; one told to stop before its handler began does not run it.
 /// </summary>
 public sealed class JobExecutorTests
 {
@@ -30,6 +30,29 @@ public sealed class JobExecutorTests
         Assert.Equal(JobOutcome.Succeeded, completion?.Outcome);
         Assert.Equal(new JobLease(7, 3), completion?.Lease);
         Assert.Equal("worker-1", completion?.Actor);
+    }
+
+    [Fact]
+    public async Task An_attempt_cancelled_before_its_handler_began_ends_cancelled_without_running_it()
+    {
+        var run = Run(new SelfCompletingJob(MarkCompleted: true, ThrowAfter: false));
+        run.Stop(StopReason.CancelRequested);
+
+        var completion = await Executor().RunAsync(run);
+
+        Assert.Equal(JobOutcome.Cancelled, completion?.Outcome);
+        Assert.Equal("Cancelled before its handler started.", completion?.Error);
+        Assert.False(run.IsCompleted); // the handler would have marked it
+    }
+
+    [Fact]
+    public async Task An_attempt_whose_lease_was_lost_before_its_handler_began_writes_nothing_and_does_not_run()
+    {
+        var run = Run(new SelfCompletingJob(MarkCompleted: true, ThrowAfter: false));
+        run.Stop(StopReason.LeaseLost);
+
+        Assert.Null(await Executor().RunAsync(run));
+        Assert.False(run.IsCompleted);
     }
 
     private static JobExecutor Executor() => ExecutorHarness.Executor<SelfCompletingJob, SelfCompletingHandler>("self-completing");
