@@ -16,7 +16,7 @@ public sealed class QueueOptions
     /// jobs are shorter than a claim's round trip. It claims ahead only when every slot is free and every job that
     /// ended since the last claim ran for less than that claim took; a job claimed ahead is running in the store
     /// (leased, attempt charged, <c>started_at</c> set) while it waits, and one that finds no slot within
-    /// 100 ms is handed back uncharged. Default null: as many as <see cref="Concurrency"/>; 0 never claims ahead.
+    /// 100 ms is handed back uncharged. Default null: twice <see cref="Concurrency"/>; 0 never claims ahead.
     /// </summary>
     public int? Prefetch { get; set; }
 
