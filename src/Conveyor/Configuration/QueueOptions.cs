@@ -13,8 +13,8 @@ public sealed class QueueOptions
 
     /// <summary>
     /// The most jobs this process claims beyond its free slots, to start as slots free: fewer, larger claims when
-    /// jobs are shorter than a claim's round trip. It claims ahead only when every slot is free and every job that
-    /// ended since the last claim ran for less than that claim took; a job claimed ahead is running in the store
+    /// jobs are shorter than a claim's round trip. It claims ahead only when every slot is free and the jobs that
+    /// ended last all ran shorter than the claim before them took; a job claimed ahead is running in the store
     /// (leased, attempt charged, <c>started_at</c> set) while it waits, and one that finds no slot within
     /// 100 ms is handed back uncharged. Default null: twice <see cref="Concurrency"/>; 0 never claims ahead.
     /// </summary>
