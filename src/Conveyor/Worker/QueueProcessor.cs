@@ -12,7 +12,7 @@ namespace Conveyor.Worker;
 internal sealed class QueueProcessor
 {
     /// <summary>How long a job claimed ahead may wait for a slot before it is handed back uncharged.</summary>
-    internal static readonly TimeSpan AheadWaitLimit = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan AheadWaitLimit = TimeSpan.FromMilliseconds(100);
 
     private readonly QueueOptions _queue;
     private readonly ConveyorOptions _options;
