@@ -32,7 +32,8 @@ public sealed class ConfigurationTests
             "--Conveyor:Retention:CancelledFor=forever", "--Conveyor:Retention:FailedFor=30.00:00:00",
             "--Conveyor:Retention:Interval=00:05:00", "--Conveyor:Retention:BatchSize=250",
             "--Conveyor:RunScheduler=false", "--Conveyor:SchedulerPollInterval=00:00:04", "--Conveyor:ScheduleMisfireThreshold=00:10:00",
-            "--Conveyor:Queues:reports:Concurrency=3", "--Conveyor:Queues:reports:Prefetch=0", "--Conveyor:Queues:reports:MaxWaiting=40");
+            "--Conveyor:Queues:reports:Concurrency=3", "--Conveyor:Queues:reports:Prefetch=0", "--Conveyor:Queues:reports:MaxWaiting=40",
+            "--Conveyor:Queues:reports:ClaimLoops=3");
         var o = server.Service<IOptions<ConveyorOptions>>().Value;
         Assert.Equal("node-7", o.WorkerId);
         Assert.True(o.RunWorkers);
@@ -50,7 +51,7 @@ public sealed class ConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(4), o.SchedulerPollInterval);
         Assert.Equal(TimeSpan.FromMinutes(10), o.ScheduleMisfireThreshold);
         var reports = o.Queues["reports"];
-        Assert.Equal((3, 0, 40), (reports.Concurrency, reports.Prefetch, reports.MaxWaiting));
+        Assert.Equal((3, 0, 40, 3), (reports.Concurrency, reports.Prefetch, reports.MaxWaiting, reports.ClaimLoops));
         // The host waits for the longer drain, with the 10 s the release after it needs.
         Assert.Equal(TimeSpan.FromSeconds(55), server.Service<IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
 

@@ -52,6 +52,7 @@ internal sealed class ConveyorConfiguration(IConfiguration configuration)
             {
                 q.Int("Concurrency", v => options.Concurrency = v);
                 q.Int("Prefetch", v => options.Prefetch = v);
+                q.Int("ClaimLoops", v => options.ClaimLoops = v);
                 q.Int("MaxWaiting", v => options.MaxWaiting = v);
                 q.Seconds("RetryAfterWhenFullSeconds", v => options.RetryAfterWhenFull = v);
             });

@@ -71,6 +71,8 @@ internal sealed partial class ConveyorOptionsValidator : IValidateOptions<Convey
                 yield return $"{at}.Concurrency: must not be negative (is {q.Concurrency}).";
             if (q.Prefetch is < 0)
                 yield return $"{at}.Prefetch: must not be negative (is {q.Prefetch}).";
+            if (q.ClaimLoops is < 1 || q.ClaimLoops > Math.Max(1, q.Concurrency))
+                yield return $"{at}.ClaimLoops: must be from 1 to the queue's concurrency ({Math.Max(1, q.Concurrency)}) when set (is {q.ClaimLoops}).";
             if (q.MaxWaiting is < 1)
                 yield return $"{at}.MaxWaiting: must be at least 1 when set (is {q.MaxWaiting}).";
             if (q.RetryAfterWhenFull <= TimeSpan.Zero)

@@ -16,9 +16,20 @@ public sealed class QueueOptions
     /// jobs are shorter than a claim's round trip. It claims ahead only when every slot is free and the jobs that
     /// ended last all ran shorter than the claim before them took; a job claimed ahead is running in the store
     /// (leased, attempt charged, <c>started_at</c> set) while it waits, and one that finds no slot within
-    /// 100 ms is handed back uncharged. Default null: twice <see cref="Concurrency"/>; 0 never claims ahead.
+    /// 100 ms is handed back uncharged. Default null: twice <see cref="Concurrency"/>; 0 never claims ahead. Each of
+    /// the queue's <see cref="ClaimLoops"/> claims this many ahead of its own slots.
     /// </summary>
     public int? Prefetch { get; set; }
+
+    /// <summary>
+    /// How many claim loops this process runs for the queue, each with its share of <see cref="Concurrency"/>: two
+    /// loops keep two claims in flight, so the store works on one while this process starts the jobs of the other;
+    /// that matters only when jobs are shorter than a claim's round trip. The first loop claims as a queue always
+    /// did (woken by announced jobs, polling); each further loop claims only after the one before it got as many jobs
+    /// as it asked for (a backlog), and until its own claims come back short. Default null: 2 when
+    /// <see cref="Concurrency"/> is at least 8, else 1.
+    /// </summary>
+    public int? ClaimLoops { get; set; }
 
     /// <summary>The most jobs that may wait (pending or scheduled) in the queue; further submissions are refused. Default null: unbounded.</summary>
     public int? MaxWaiting { get; set; }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Worker;
 
 /// <summary>
-/// The worker host: one claim loop per queue with slots, one heartbeat loop, one reaper, one sweeper of unanswered
+/// The worker host: the claim loops of each queue with slots, one heartbeat loop, one reaper, one sweeper of unanswered
 /// questions past their deadline, one scheduler of recurring schedules, one retention loop
 /// (it purges only while this process leads retention), one completion batcher. Stops gracefully: claims no
 /// more, lets handlers finish within the shutdown timeout, then cancels the rest and hands their jobs back
@@ -29,7 +29,7 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopMaintenance = new();
     private readonly List<Task> _claimLoops = [];
     private readonly List<Task> _maintenanceLoops = [];
-    private readonly Dictionary<string, QueueProcessor> _processors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QueueProcessor[]> _processors = new(StringComparer.Ordinal);
     private IJobStore? _store;
     private CompletionBatcher? _completions;
 
@@ -54,11 +54,24 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
         _completions = new CompletionBatcher(_store, _time, _logger);
         var executor = new JobExecutor(_options, _store, _scopes, _time, _logger);
         foreach (var queue in _options.Queues.Values.Where(q => q.Concurrency > 0))
-            _processors[queue.Name] = new QueueProcessor(queue, _options, _store, executor, _completions, _running, _time, _logger);
+        {
+            // The queue's slots shared out among its loops as evenly as they go; built last to first, each knowing the next.
+            var loops = queue.ClaimLoops ?? (queue.Concurrency >= 8 ? 2 : 1);
+            var chain = new QueueProcessor[loops];
+            for (var i = loops - 1; i >= 0; i--)
+            {
+                var slots = queue.Concurrency / loops + (i < queue.Concurrency % loops ? 1 : 0);
+                chain[i] = new QueueProcessor(queue, slots, first: i == 0, _options, _store, executor, _completions, _running, _time, _logger)
+                {
+                    Next = i + 1 < loops ? chain[i + 1] : null,
+                };
+            }
+            _processors[queue.Name] = chain;
+        }
 
         _store.Signals.JobsReady += OnJobsReady;
         _store.Signals.CancelRequested += OnCancelRequested;
-        foreach (var processor in _processors.Values)
+        foreach (var processor in _processors.Values.SelectMany(p => p))
             _claimLoops.Add(Task.Run(() => processor.RunAsync(_stopClaiming.Token)));
         _maintenanceLoops.Add(Task.Run(() => new LeaseKeeper(_options, _store, _running, _time, _logger).RunAsync(_stopMaintenance.Token)));
         _maintenanceLoops.Add(Task.Run(() => new Reaper(_options, _store, _time, _logger).RunAsync(_stopMaintenance.Token)));
@@ -72,14 +85,15 @@ internal sealed class ConveyorWorker : IHostedService, IAsyncDisposable
 
     private void OnJobsReady(string queue, DateTimeOffset readyAt)
     {
+        // Only a queue's first loop hears of ready jobs; it wakes the next when one claim is not enough.
         if (queue == StoreSignals.AnyQueue)
         {
-            foreach (var processor in _processors.Values)
-                processor.Notify(readyAt);
+            foreach (var loops in _processors.Values)
+                loops[0].Notify(readyAt);
         }
-        else if (_processors.TryGetValue(queue, out var processor))
+        else if (_processors.TryGetValue(queue, out var loops))
         {
-            processor.Notify(readyAt);
+            loops[0].Notify(readyAt);
         }
     }
 

@@ -5,9 +5,12 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Worker;
 
 /// <summary>
-/// The claim loop of one queue: claims as many jobs as it has free slots in one store call (and, while jobs are
-/// shorter than a claim, up to <see cref="QueueOptions.Prefetch"/> more to start as slots free), hands each to the
-/// executor, and sleeps until a job is announced, a slot frees up, or the poll interval passes.
+/// A claim loop of one queue, with its share of the queue's slots (a queue has <see cref="QueueOptions.ClaimLoops"/>
+/// of them): claims as many jobs as it has free slots in one store call (and, while jobs are shorter than a claim,
+/// up to <see cref="QueueOptions.Prefetch"/> more to start as slots free), hands each to the executor, and sleeps
+/// until one of its slots frees up or it is woken. The queue's first loop is woken by announced jobs and polls; each
+/// further loop is woken by the loop before it, when that one's claim came back full: the queue has a backlog, and
+/// a second claim in flight lets the store work on one while this process starts the jobs of the other.
 /// </summary>
 internal sealed class QueueProcessor
 {
@@ -15,6 +18,8 @@ internal sealed class QueueProcessor
     private static readonly TimeSpan AheadWaitLimit = TimeSpan.FromMilliseconds(100);
 
     private readonly QueueOptions _queue;
+    private readonly int _slots;
+    private readonly bool _first;
     private readonly ConveyorOptions _options;
     private readonly IJobStore _store;
     private readonly JobExecutor _executor;
@@ -39,9 +44,13 @@ internal sealed class QueueProcessor
     private bool _jobsShorterThanClaims;
     private long _nextDueTicks = long.MaxValue;
 
-    public QueueProcessor(QueueOptions queue, ConveyorOptions options, IJobStore store, JobExecutor executor, CompletionBatcher completions, RunningJobs running, TimeProvider time, ILogger logger)
+    // slots: how many of the queue's jobs this loop runs at once; first: whether it is the queue's first loop, which
+    // announcements reach and which polls.
+    public QueueProcessor(QueueOptions queue, int slots, bool first, ConveyorOptions options, IJobStore store, JobExecutor executor, CompletionBatcher completions, RunningJobs running, TimeProvider time, ILogger logger)
     {
         _queue = queue;
+        _slots = slots;
+        _first = first;
         _options = options;
         _store = store;
         _executor = executor;
@@ -55,9 +64,10 @@ internal sealed class QueueProcessor
         _limits = limits.Count == 0 ? null : limits;
     }
 
-    public string Queue => _queue.Name;
+    /// <summary>The queue's next claim loop, woken when a claim of this one comes back full; null for the last.</summary>
+    public QueueProcessor? Next { get; init; }
 
-    /// <summary>Jobs became ready now or will be at <paramref name="readyAt"/>.</summary>
+    /// <summary>Jobs became ready now or will be at <paramref name="readyAt"/> (told to the queue's first loop only).</summary>
     public void Notify(DateTimeOffset readyAt)
     {
         var ticks = readyAt.UtcTicks;
@@ -92,6 +102,9 @@ internal sealed class QueueProcessor
 
     private async Task ClaimLoopAsync(CancellationToken stopClaiming)
     {
+        // A further loop has nothing to claim until the loop before it finds a backlog.
+        if (!_first)
+            await _wake.WaitAsync(Timeout.InfiniteTimeSpan, _time, stopClaiming);
         while (!stopClaiming.IsCancellationRequested)
         {
             // While jobs run, let those already queued on the thread pool finish before counting free slots:
@@ -109,7 +122,7 @@ internal sealed class QueueProcessor
                     break;
                 running = after;
             }
-            var free = _queue.Concurrency - Volatile.Read(ref _busy);
+            var free = _slots - Volatile.Read(ref _busy);
             if (free > 0 && _ahead.Count > 0)
             {
                 // Jobs claimed ahead take the free slots first; then yield to them as to any others.
@@ -136,7 +149,10 @@ internal sealed class QueueProcessor
                         _ahead.Enqueue((run, _time.GetTimestamp()));
                 }
                 if (claimed.Count == want)
+                {
+                    Next?._wake.Set();
                     continue;
+                }
             }
             else
             {
@@ -158,7 +174,7 @@ internal sealed class QueueProcessor
         if (slowest >= 0)
             _jobsShorterThanClaims = slowest < _lastClaimTicks;
         // All slots free means none is held ahead either (those take free slots first).
-        return free == _queue.Concurrency && _jobsShorterThanClaims ? _prefetch : 0;
+        return free == _slots && _jobsShorterThanClaims ? _prefetch : 0;
     }
 
     /// <summary>Hands back every job claimed ahead, uncharged (they wait for a slot too long, or claiming stopped).</summary>
@@ -182,7 +198,7 @@ internal sealed class QueueProcessor
 
     private TimeSpan NextWait()
     {
-        var wait = _options.PollInterval;
+        var wait = _first ? _options.PollInterval : Timeout.InfiniteTimeSpan;
         var due = Interlocked.Read(ref _nextDueTicks);
         if (due != long.MaxValue)
             wait = Min(wait, TimeSpan.FromTicks(due - _time.GetUtcNow().UtcTicks));
@@ -190,7 +206,7 @@ internal sealed class QueueProcessor
             wait = Min(wait, AheadWaitLimit - _time.GetElapsedTime(oldest.ClaimedAt));
         return wait;
 
-        static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+        static TimeSpan Min(TimeSpan a, TimeSpan b) => a == Timeout.InfiniteTimeSpan || b < a ? b : a;
     }
 
     /// <summary>

@@ -23,7 +23,10 @@ internal sealed class WakeSignal
         waiter?.TrySetResult();
     }
 
-    /// <summary>Returns when signalled, when <paramref name="timeout"/> passes on <paramref name="time"/>, or when cancelled (without throwing).</summary>
+    /// <summary>
+    /// Returns when signalled, when <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>: never) passes on
+    /// <paramref name="time"/>, or when cancelled (without throwing).
+    /// </summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
@@ -37,7 +40,7 @@ internal sealed class WakeSignal
             waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Task.Delay(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time, stop.Token);
+        var timer = Task.Delay(timeout == Timeout.InfiniteTimeSpan || timeout >= TimeSpan.Zero ? timeout : TimeSpan.Zero, time, stop.Token);
         await Task.WhenAny(waiter.Task, timer);
         await stop.CancelAsync();
         lock (_gate)

@@ -14,7 +14,7 @@ public abstract partial class ConveyorEngineTests<TFactory>
     [InlineData(0, 4)]
     public async Task Jobs_shorter_than_a_claim_are_claimed_ahead_of_free_slots_and_each_runs_once(int? prefetch, int largestClaim)
     {
-        var claims = new ConcurrentQueue<int>();
+        var claims = new ClaimLog();
         var host = await StartHostAsync(o =>
         {
             o.AddQueue(ConveyorOptions.DefaultQueueName, q => { q.Concurrency = 4; q.Prefetch = prefetch; });
@@ -29,8 +29,8 @@ public abstract partial class ConveyorEngineTests<TFactory>
         Assert.Equal(ids.Order(), Probe.Starts.Select(s => s.JobId).Order());
         Assert.True(Probe.MaxActive <= 4, $"{Probe.MaxActive} handlers ran at once on 4 slots.");
         // The first claim has no finished job to judge by: it takes the 4 free slots only.
-        Assert.Equal(4, claims.First());
-        Assert.Equal(largestClaim, claims.Max());
+        Assert.Equal(4, claims.Limits.First());
+        Assert.Equal(largestClaim, claims.Limits.Max());
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public abstract partial class ConveyorEngineTests<TFactory>
         var host = await StartHostAsync(o =>
         {
             o.AddQueue(ConveyorOptions.DefaultQueueName, q => { q.Concurrency = 1; q.Prefetch = 1; });
-            SlowClaims(o, new ConcurrentQueue<int>());
+            SlowClaims(o, new ClaimLog());
         });
         var client = Client(host);
         // A short job teaches the queue that its jobs end faster than a claim.
@@ -67,24 +67,48 @@ public abstract partial class ConveyorEngineTests<TFactory>
             await HistoryAsync(client, ahead));
     }
 
-    /// <summary>Makes every claim of the configured store <see cref="SlowClaim"/> slower and records how many jobs each asked for.</summary>
-    private static void SlowClaims(ConveyorOptions o, ConcurrentQueue<int> limits)
+    /// <summary>Makes every claim of the configured store <see cref="SlowClaim"/> slower and records it in <paramref name="log"/>.</summary>
+    private static void SlowClaims(ConveyorOptions o, ClaimLog log)
     {
         var open = o.StoreFactory!;
-        o.UseStore(services => SlowClaimStore.Wrap(open(services), limits));
+        o.UseStore(services => SlowClaimStore.Wrap(open(services), log));
+    }
+
+    /// <summary>How many jobs each claim asked for, in order, and the most claims that were in flight at once.</summary>
+    public sealed class ClaimLog
+    {
+        private int _inFlight;
+        private int _mostInFlight;
+
+        public ConcurrentQueue<int> Limits { get; } = new();
+
+        public int MostInFlight => Volatile.Read(ref _mostInFlight);
+
+        internal void Began(int limit)
+        {
+            Limits.Enqueue(limit);
+            var now = Interlocked.Increment(ref _inFlight);
+            int most;
+            while (now > (most = Volatile.Read(ref _mostInFlight)) && Interlocked.CompareExchange(ref _mostInFlight, now, most) != most)
+            {
+                // Another claim raised the most meanwhile; compare again.
+            }
+        }
+
+        internal void Ended() => Interlocked.Decrement(ref _inFlight);
     }
 
     /// <summary>The real store, with a delay before each claim (no other call is touched).</summary>
     public class SlowClaimStore : DispatchProxy
     {
         private IJobStore _inner = null!;
-        private ConcurrentQueue<int> _limits = null!;
+        private ClaimLog _log = null!;
 
-        internal static IJobStore Wrap(IJobStore inner, ConcurrentQueue<int> limits)
+        internal static IJobStore Wrap(IJobStore inner, ClaimLog log)
         {
             var proxy = Create<IJobStore, SlowClaimStore>();
             var slow = (SlowClaimStore)(object)proxy;
-            (slow._inner, slow._limits) = (inner, limits);
+            (slow._inner, slow._log) = (inner, log);
             return proxy;
         }
 
@@ -104,9 +128,16 @@ public abstract partial class ConveyorEngineTests<TFactory>
 
         private async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(JobsClaimParams p, CancellationToken cancellationToken)
         {
-            _limits.Enqueue(p.Limit);
-            await Task.Delay(SlowClaim, CancellationToken.None);
-            return await _inner.JobsClaimAsync(p, cancellationToken);
+            _log.Began(p.Limit);
+            try
+            {
+                await Task.Delay(SlowClaim, CancellationToken.None);
+                return await _inner.JobsClaimAsync(p, cancellationToken);
+            }
+            finally
+            {
+                _log.Ended();
+            }
         }
     }
 }

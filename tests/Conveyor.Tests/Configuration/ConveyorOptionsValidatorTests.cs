@@ -180,6 +180,19 @@ public sealed class ConveyorOptionsValidatorTests
         AssertSingleProblem(o => o.AddQueue("reports", q => q.Prefetch = -1), "Queues[reports].Prefetch");
 
     [Theory]
+    [InlineData(4, 0)]
+    [InlineData(4, 5)]
+    [InlineData(0, 2)]
+    public void Claim_loops_outside_one_to_the_concurrency_fail(int concurrency, int loops) =>
+        AssertSingleProblem(o => o.AddQueue("reports", q => { q.Concurrency = concurrency; q.ClaimLoops = loops; }), "Queues[reports].ClaimLoops");
+
+    [Theory]
+    [InlineData(4, 4)]
+    [InlineData(0, 1)]
+    public void Claim_loops_from_one_to_the_concurrency_pass(int concurrency, int loops) =>
+        Assert.Empty(Problems(o => o.AddQueue("reports", q => { q.Concurrency = concurrency; q.ClaimLoops = loops; })));
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-5)]
     public void A_max_waiting_below_one_fails(int maxWaiting) =>
