@@ -104,7 +104,7 @@ internal sealed class QueueProcessor
     {
         // A further loop has nothing to claim until the loop before it finds a backlog.
         if (!_first)
-            await _wake.WaitAsync(Timeout.InfiniteTimeSpan, _time, stopClaiming);
+            await _wake.WaitAsync(null, _time, stopClaiming);
         while (!stopClaiming.IsCancellationRequested)
         {
             // While jobs run, let those already queued on the thread pool finish before counting free slots:
@@ -196,17 +196,18 @@ internal sealed class QueueProcessor
             Interlocked.CompareExchange(ref _nextDueTicks, long.MaxValue, due);
     }
 
-    private TimeSpan NextWait()
+    /// <summary>How long to sleep unless woken; null: until woken (a further loop neither polls nor hears of due times).</summary>
+    private TimeSpan? NextWait()
     {
-        var wait = _first ? _options.PollInterval : Timeout.InfiniteTimeSpan;
+        TimeSpan? wait = _first ? _options.PollInterval : null;
         var due = Interlocked.Read(ref _nextDueTicks);
         if (due != long.MaxValue)
-            wait = Min(wait, TimeSpan.FromTicks(due - _time.GetUtcNow().UtcTicks));
+            wait = Earlier(wait, TimeSpan.FromTicks(due - _time.GetUtcNow().UtcTicks));
         if (_ahead.TryPeek(out var oldest))
-            wait = Min(wait, AheadWaitLimit - _time.GetElapsedTime(oldest.ClaimedAt));
+            wait = Earlier(wait, AheadWaitLimit - _time.GetElapsedTime(oldest.ClaimedAt));
         return wait;
 
-        static TimeSpan Min(TimeSpan a, TimeSpan b) => a == Timeout.InfiniteTimeSpan || b < a ? b : a;
+        static TimeSpan Earlier(TimeSpan? a, TimeSpan b) => a is { } x && x <= b ? x : b;
     }
 
     /// <summary>

@@ -24,10 +24,10 @@ internal sealed class WakeSignal
     }
 
     /// <summary>
-    /// Returns when signalled, when <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>: never) passes on
+    /// Returns when signalled, when <paramref name="timeout"/> (null: never; a negative one at once) passes on
     /// <paramref name="time"/>, or when cancelled (without throwing).
     /// </summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public async Task WaitAsync(TimeSpan? timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
         lock (_gate)
@@ -40,7 +40,8 @@ internal sealed class WakeSignal
             waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Task.Delay(timeout == Timeout.InfiniteTimeSpan || timeout >= TimeSpan.Zero ? timeout : TimeSpan.Zero, time, stop.Token);
+        var timer = timeout is not { } t ? Task.Delay(Timeout.InfiniteTimeSpan, stop.Token)
+            : Task.Delay(t < TimeSpan.Zero ? TimeSpan.Zero : t, time, stop.Token);
         await Task.WhenAny(waiter.Task, timer);
         await stop.CancelAsync();
         lock (_gate)

@@ -34,6 +34,17 @@ public sealed class WakeSignalTests
     }
 
     [Fact]
+    public async Task A_wait_without_a_timeout_ends_only_when_signalled()
+    {
+        var wait = _signal.WaitAsync(null, _time, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromDays(365));
+        Assert.False(wait.IsCompleted);
+        _signal.Set();
+        await wait.WaitAsync(Guard);
+    }
+
+    [Fact]
     public async Task A_set_during_the_wait_wakes_it()
     {
         var wait = _signal.WaitAsync(Timeout, _time, CancellationToken.None);
