@@ -88,8 +88,8 @@ public sealed class ConveyorOptions
     /// <summary>The largest payload accepted, in UTF-8 bytes of its JSON. Default 1 MiB; greater than zero.</summary>
     public int MaxPayloadBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>The most jobs one claim takes. Default 100; 1 to 1000.</summary>
-    public int MaxClaimBatch { get; set; } = 100;
+    /// <summary>The most jobs one claim takes. Default 200; 1 to 1000.</summary>
+    public int MaxClaimBatch { get; set; } = 200;
 
     /// <summary>
     /// The most jobs one tenant may have waiting (pending or scheduled), across all queues; a submission that would

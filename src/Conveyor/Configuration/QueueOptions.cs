@@ -16,7 +16,7 @@ public sealed class QueueOptions
     /// jobs are shorter than a claim's round trip. It claims ahead only when every slot is free and the jobs that
     /// ended last all ran shorter than the claim before them took; a job claimed ahead is running in the store
     /// (leased, attempt charged, <c>started_at</c> set) while it waits, and one that finds no slot within
-    /// 100 ms is handed back uncharged. Default null: six times <see cref="Concurrency"/>; 0 never claims ahead. Each
+    /// 100 ms is handed back uncharged. Default null: twelve times <see cref="Concurrency"/>; 0 never claims ahead. Each
     /// of the queue's <see cref="ClaimLoops"/> claims this many ahead of its own slots, and no claim asks for more than
     /// <see cref="ConveyorOptions.MaxClaimBatch"/> jobs.
     /// </summary>

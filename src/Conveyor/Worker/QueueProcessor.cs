@@ -58,7 +58,7 @@ internal sealed class QueueProcessor
         _running = running;
         _time = time;
         _logger = logger;
-        _prefetch = queue.Prefetch ?? 6 * queue.Concurrency;
+        _prefetch = queue.Prefetch ?? 12 * queue.Concurrency;
         // The limits that can govern this queue's jobs: every job type's, and this queue's own. None: the store's fast path.
         var limits = options.Limits.Values.Where(l => l.JobType is not null || l.Queue == queue.Name).Select(l => l.ToDefinition()).ToList();
         _limits = limits.Count == 0 ? null : limits;

@@ -10,7 +10,7 @@ public abstract partial class ConveyorEngineTests<TFactory>
     private static readonly TimeSpan SlowClaim = TimeSpan.FromMilliseconds(200);
 
     [Theory]
-    [InlineData(null, 28)]
+    [InlineData(null, 52)]
     [InlineData(0, 4)]
     public async Task Jobs_shorter_than_a_claim_are_claimed_ahead_of_free_slots_and_each_runs_once(int? prefetch, int largestClaim)
     {
