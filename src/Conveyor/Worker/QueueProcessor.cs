@@ -138,7 +138,8 @@ internal sealed class QueueProcessor
             if (free > 0)
             {
                 ForgetReachedDueTime();
-                var want = Math.Min(free + ClaimAhead(free), _options.MaxClaimBatch);
+                // In long: a Prefetch near int.MaxValue (valid: it only has to be non-negative) must not wrap.
+                var want = (int)Math.Min((long)free + ClaimAhead(free), _options.MaxClaimBatch);
                 var claimed = await ClaimAsync(want, finished, stopClaiming);
                 foreach (var job in claimed)
                 {

@@ -12,6 +12,7 @@ public abstract partial class ConveyorEngineTests<TFactory>
     [Theory]
     [InlineData(null, 52)]
     [InlineData(0, 4)]
+    [InlineData(int.MaxValue, 200)]
     public async Task Jobs_shorter_than_a_claim_are_claimed_ahead_of_free_slots_and_each_runs_once(int? prefetch, int largestClaim)
     {
         var claims = new ClaimLog();
